@@ -1,0 +1,1 @@
+"""The extremist-propaganda classifier."""
