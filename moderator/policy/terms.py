@@ -1,0 +1,148 @@
+"""Banned and suspect word/phrase lists, compiled into one word-bounded regex.
+
+Entries are normalised with the same normaliser as the comments, so `jih@d`
+written by a commenter and `jihad` written by an editor meet in the middle.
+Entry syntax, one per line in a word list:
+
+* a word: ``jihad``;
+* a phrase: ``join the caliphate``; between its words the text may hold any run
+  of spaces and punctuation (``join...the -- caliphate``);
+* a stem: ``террорист*`` matches the word and any ending (``террористы``,
+  ``террористов``); ``*`` only at the end of a word, after at least three letters.
+
+Matches are whole words in any script: a letter, mark or digit on either side
+means no match, so ``ass`` never fires inside ``classic``. Two tolerances undo
+what the normaliser cannot decide alone: a single letter of an entry also
+matches a doubled one (the normaliser cuts ``jiiiihad`` to ``jiihad``), and the
+leetspeak pairs that are ambiguous (``1``/``|`` for Latin i or l, ``3`` for
+Cyrillic е or з) match either letter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import regex
+
+from moderator.errors import PolicyError
+from moderator.text import NormalizedText, normalize
+
+_LEFT = r"(?<![\p{L}\p{M}\p{N}])"
+_RIGHT = r"(?![\p{L}\p{M}\p{N}])"
+_GAP = r"[^\p{L}\p{M}\p{N}]{1,16}"
+_STEM_TAIL = r"[\p{L}\p{M}\p{N}]*+"
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+_RUN = regex.compile(r"(.)\1*", regex.DOTALL)
+_BAD_STAR = regex.compile(r"(?<![\p{L}\p{M}\p{N}])\*|\*(?![\s\p{P}]|$)")
+_EQUIVALENT = {"i": "[il]", "l": "[il]", "е": "[ез]", "з": "[ез]"}
+_MIN_STEM = 3
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    """One hit: the entry as written in the list, and its range in `NormalizedText.text`."""
+
+    entry: str
+    start: int
+    end: int
+
+
+def load_wordlist(path: Path) -> list[str]:
+    """Read a word list: UTF-8, one entry per line, `#` starts a comment line, blanks skipped.
+
+    Every entry is compiled here too, so a bad line is reported with its line number
+    when the policy loads, not when a comment first reaches it.
+    """
+    data = path.read_bytes()
+    try:
+        content = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise PolicyError(str(path), f"line {line}", "invalid UTF-8") from exc
+    entries: list[str] = []
+    for number, line in enumerate(content.removeprefix("\ufeff").splitlines(), start=1):
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        try:
+            _entry_pattern(entry)
+        except ValueError as exc:
+            raise PolicyError(str(path), f"line {number}", str(exc)) from exc
+        entries.append(entry)
+    return entries
+
+
+class TermMatcher:
+    """All entries of a rule in one compiled regex, run under a timeout."""
+
+    def __init__(self, pattern: regex.Pattern[str] | None, entries: tuple[str, ...]) -> None:
+        self._pattern = pattern
+        self._entries = entries
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[str], *, source: str) -> TermMatcher:
+        """Compile once at load; an entry that cannot be matched is a `PolicyError` now."""
+        compiled: dict[str, tuple[str, str, int]] = {}
+        for entry in entries:
+            raw = entry.strip()
+            try:
+                body, weight = _entry_pattern(raw)
+            except ValueError as exc:
+                raise PolicyError(source, entry, str(exc)) from exc
+            compiled.setdefault(body, (raw, body, weight))
+        # Longest first, so a phrase wins over a word it starts with.
+        ordered = sorted(compiled.values(), key=lambda item: -item[2])
+        kept = tuple(raw for raw, _, _ in ordered)
+        if not ordered:
+            return cls(None, kept)
+        branches = "|".join(f"(?P<e{i}>{body})" for i, (_, body, _) in enumerate(ordered))
+        return cls(regex.compile(f"{_LEFT}(?:{branches}){_RIGHT}"), kept)
+
+    @property
+    def entries(self) -> tuple[str, ...]:
+        return self._entries
+
+    def find(self, text: NormalizedText, *, timeout: float) -> list[TermMatch]:
+        """Every non-overlapping hit, left to right; a regex `TimeoutError` propagates."""
+        if self._pattern is None:
+            return []
+        return [
+            TermMatch(self._entries[int(m.lastgroup[1:])], m.start(), m.end())
+            for m in self._pattern.finditer(text.text, timeout=timeout)
+        ]
+
+
+def _entry_pattern(entry: str) -> tuple[str, int]:
+    """Regex body for one entry and its normalised length; ValueError names what is wrong."""
+    if not entry:
+        raise ValueError("empty entry")
+    if _BAD_STAR.search(entry) or "**" in entry:
+        raise ValueError("'*' is allowed only once, at the end of a word")
+    # A newline stands in for '*': the normaliser never joins or drops it.
+    normalized = normalize(entry.replace("*", "\n"))
+    words: list[str] = []
+    for match in _WORD.finditer(normalized.text):
+        original_end = normalized.span(match.start(), match.end()).end
+        stem = entry[original_end : original_end + 1] == "*"
+        if stem and len(match.group()) < _MIN_STEM:
+            raise ValueError(f"stem {match.group()!r} is shorter than {_MIN_STEM} letters")
+        words.append(_word_pattern(match.group(), stem))
+    if not words:
+        raise ValueError("no letters or digits to match")
+    return _GAP.join(words), len(normalized.text)
+
+
+def _word_pattern(word: str, stem: bool) -> str:
+    parts = []
+    for run in _RUN.finditer(word):
+        char, count = run.group(1), len(run.group())
+        unit = _EQUIVALENT.get(char, regex.escape(char))
+        if char.isalpha():
+            parts.append(f"{unit}{{1,2}}" if count == 1 else f"{unit}{{{count}}}")
+        else:
+            parts.append(unit * count)
+    if stem:
+        parts.append(_STEM_TAIL)
+    return "".join(parts)
