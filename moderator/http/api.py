@@ -1,0 +1,58 @@
+"""The one blueprint: /v1/check, /v1/policy, /healthz."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import UnsupportedMediaType
+
+from moderator.http.requests import parse_check, parse_json
+from moderator.policy.model import LENGTH_UNIT, LENGTH_UNIT_DESCRIPTION
+from moderator.service import Moderator
+
+api = Blueprint("api", __name__)
+
+
+def moderator() -> Moderator:
+    return current_app.extensions["moderator"]
+
+
+@api.post("/v1/check")
+def check() -> Response:
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the comment as JSON with Content-Type: application/json.")
+    payload = parse_json(request.get_data())
+    service = moderator()
+    comment = parse_check(payload, service.policy)
+    return jsonify(service.check(comment).to_dict())
+
+
+@api.get("/v1/policy")
+def policy() -> Response:
+    policy = moderator().policy(request.args.get("site", "default"))
+    body = {
+        "site": policy.site,
+        "policy": policy.label,
+        "length_unit": LENGTH_UNIT,
+        "length_unit_description": LENGTH_UNIT_DESCRIPTION,
+        "fields": [spec.to_dict() for spec in policy.fields.values()],
+        "links": (
+            {"max": policy.links.max_links, "fields": list(policy.links.fields)}
+            if policy.links
+            else None
+        ),
+    }
+    return jsonify(body)
+
+
+@api.get("/healthz")
+def healthz() -> Response:
+    service = moderator()
+    models = [
+        {"name": s.name, "version": s.version, "error": s.error} for s in service.model_status()
+    ]
+    degraded = any(m["version"] is None for m in models)
+    return jsonify({
+        "status": "degraded" if degraded else "ok",
+        "sites": service.policies.sites(),
+        "models": models,
+    })

@@ -1,0 +1,34 @@
+"""`create_app`: config layered from defaults, MODERATOR_* environment and test config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from moderator.http.api import api
+from moderator.http.config import DEFAULTS, from_environment
+from moderator.http.errors import register_error_handlers
+from moderator.service import Moderator
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app and load policies and models once, onto `app.extensions`."""
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(from_environment())
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    service = app.config.get("MODERATOR")
+    if service is None:
+        service = Moderator.from_paths(Path(app.config["POLICY_DIR"]),
+                                       Path(app.config["MODELS_DIR"]))
+    app.extensions["moderator"] = service
+    app.register_blueprint(api)
+    register_error_handlers(app)
+    return app

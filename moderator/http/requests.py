@@ -1,0 +1,112 @@
+"""Parse and validate request bodies into core types, naming the exact member at fault."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moderator.http.errors import InvalidRequest
+from moderator.policy.model import Policy
+from moderator.types import Comment
+
+MAX_CONTEXT_KEYS = 32
+CONTEXT_STRING_LIMIT = 2048
+
+
+def parse_json(body: bytes) -> Any:
+    """Decode a JSON body; invalid UTF-8, bad syntax or absurd nesting is a 400."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest(f"The body is not valid UTF-8 (byte {exc.start}).") from exc
+    try:
+        return json.loads(text)
+    except RecursionError as exc:
+        raise InvalidRequest("The JSON body is nested too deeply.") from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest(f"The body is not valid JSON: {exc.msg} at line {exc.lineno} "
+                             f"column {exc.colno}.") from exc
+    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
+        raise InvalidRequest(f"The body is not valid JSON: {exc}.") from exc
+
+
+def _check_text(value: str, pointer: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidRequest(f"{pointer} contains a lone surrogate at position {exc.start}.",
+                             pointer=pointer) from exc
+    if "\x00" in value:
+        raise InvalidRequest(f"{pointer} contains a NUL character.", pointer=pointer)
+    return value
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null",
+            int: "number", float: "number"}.get(type(value), type(value).__name__)
+
+
+def parse_site(payload: dict[str, Any], default: str = "default") -> str:
+    site = payload.get("site", default)
+    if not isinstance(site, str):
+        raise InvalidRequest(f"/site must be a string, not {_type_name(site)}.", pointer="/site")
+    return _check_text(site, "/site")
+
+
+def parse_check(payload: Any, policy_for: Any) -> Comment:
+    """Build a Comment from a /v1/check body; `policy_for(site)` may raise UnknownSiteError."""
+    if not isinstance(payload, dict):
+        raise InvalidRequest(f"The body must be a JSON object, not {_type_name(payload)}.")
+    unknown = sorted(set(payload) - {"site", "fields", "context"})
+    if unknown:
+        raise InvalidRequest(f"Unknown member /{unknown[0]}; expected site, fields, context.",
+                             pointer=f"/{unknown[0]}")
+    site = parse_site(payload)
+    policy: Policy = policy_for(site)
+    fields = _parse_fields(payload.get("fields"), policy)
+    context = _parse_context(payload.get("context", {}))
+    return Comment(fields=fields, site=site, context=context)
+
+
+def _parse_fields(raw: Any, policy: Policy) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        got = "missing" if raw is None else f"a {_type_name(raw)}"
+        raise InvalidRequest(f"/fields must be an object of field name to string; it is {got}.",
+                             pointer="/fields")
+    fields: dict[str, str] = {}
+    for name, value in raw.items():
+        pointer = f"/fields/{name}"
+        if name not in policy.fields:
+            known = ", ".join(policy.fields)
+            raise InvalidRequest(f"{pointer} is not a field of site {policy.site!r} ({known}).",
+                                 pointer=pointer)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise InvalidRequest(f"{pointer} must be a string, not {_type_name(value)}.",
+                                 pointer=pointer)
+        fields[name] = _check_text(value, pointer)
+    return fields
+
+
+def _parse_context(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise InvalidRequest(f"/context must be an object, not {_type_name(raw)}.",
+                             pointer="/context")
+    if len(raw) > MAX_CONTEXT_KEYS:
+        raise InvalidRequest(f"/context has more than {MAX_CONTEXT_KEYS} members.",
+                             pointer="/context")
+    context: dict[str, Any] = {}
+    for key, value in raw.items():
+        pointer = f"/context/{key}"
+        if isinstance(value, str):
+            if len(value) > CONTEXT_STRING_LIMIT:
+                raise InvalidRequest(f"{pointer} is longer than {CONTEXT_STRING_LIMIT} characters.",
+                                     pointer=pointer)
+            context[key] = _check_text(value, pointer)
+        elif value is None or isinstance(value, bool | int | float):
+            context[key] = value
+        else:
+            raise InvalidRequest(f"{pointer} must be a string, number, boolean or null.",
+                                 pointer=pointer)
+    return context

@@ -1,0 +1,282 @@
+"""Runs a policy's rules over one comment and composes a single verdict.
+
+Like Coral's moderation pipeline: each rule is a small function over a read-only
+context that returns findings (or none); `RULES` alone fixes the order; `decide`
+merges them. A rule never accepts: a timeout or a model failure becomes a finding
+whose action the policy's failure section chooses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Protocol
+
+from moderator import language
+from moderator.policy.fields import email_problem, form_length, form_value
+from moderator.policy.links import find_links
+from moderator.policy.model import Policy
+from moderator.text import NormalizedText, normalize
+from moderator.types import Action, Comment, Finding, Span, Verdict, decide
+
+#: At most this many findings per rule and field, so a comment that repeats a banned word
+#: a thousand times gets a bounded answer.
+MAX_FINDINGS_PER_RULE = 10
+EXPLANATION_TERMS = 5
+
+
+class Contribution(Protocol):
+    term: str
+    weight: float
+    start: int
+    end: int
+
+
+class Scorer(Protocol):
+    """What the engine needs of a classifier model."""
+
+    version: str
+    thresholds: Any
+
+    def score(self, texts: Sequence[str]) -> list[float]: ...
+
+    def explain(self, text: str, top_k: int = 5) -> Sequence[Contribution]: ...
+
+
+@dataclass
+class CheckContext:
+    """Everything a rule may read; normalised text is computed once per field, on demand."""
+
+    comment: Comment
+    policy: Policy
+    model: Scorer | None = None
+    #: Model scores, written by the classifier rule and reported even when nothing fires.
+    scores: dict[str, float] = field(default_factory=dict)
+    _normalized: dict[str, NormalizedText] = field(default_factory=dict)
+
+    def raw(self, name: str) -> str:
+        return self.comment.fields.get(name) or ""
+
+    def normalized(self, name: str) -> NormalizedText:
+        if name not in self._normalized:
+            self._normalized[name] = normalize(self.raw(name))
+        return self._normalized[name]
+
+    @cached_property
+    def over_limit(self) -> frozenset[str]:
+        """Fields longer than their limit: content rules skip them, the length finding stands."""
+        return frozenset(
+            name
+            for name, spec in self.policy.fields.items()
+            if spec.max_length is not None and form_length(self.raw(name)) > spec.max_length
+        )
+
+    def content_fields(self, names: Sequence[str]) -> Iterator[str]:
+        for name in names:
+            if name not in self.over_limit and form_value(self.raw(name)):
+                yield name
+
+
+Rule = Callable[[CheckContext], list[Finding]]
+
+
+def check_required(ctx: CheckContext) -> list[Finding]:
+    return [
+        Finding(f"{name}.required", name, Action.REJECT, f"{spec.label} is required.")
+        for name, spec in ctx.policy.fields.items()
+        if spec.required and not form_value(ctx.raw(name))
+    ]
+
+
+def check_length(ctx: CheckContext) -> list[Finding]:
+    findings = []
+    for name, spec in ctx.policy.fields.items():
+        raw = ctx.raw(name)
+        if not form_value(raw):
+            continue
+        length = form_length(raw)
+        if spec.max_length is not None and length > spec.max_length:
+            findings.append(
+                Finding(
+                    f"{name}.too_long",
+                    name,
+                    Action.REJECT,
+                    f"{spec.label} is {length} characters long; the limit is {spec.max_length}.",
+                    detail={"length": length, "limit": spec.max_length},
+                )
+            )
+        elif spec.min_length is not None and length < spec.min_length:
+            findings.append(
+                Finding(
+                    f"{name}.too_short",
+                    name,
+                    Action.REJECT,
+                    f"{spec.label} must be at least {spec.min_length} characters long.",
+                    detail={"length": length, "limit": spec.min_length},
+                )
+            )
+    return findings
+
+
+def check_email(ctx: CheckContext) -> list[Finding]:
+    findings = []
+    email_fields = [n for n, s in ctx.policy.fields.items() if s.type == "email"]
+    for name in ctx.content_fields(email_fields):
+        problem = email_problem(form_value(ctx.raw(name)))
+        if problem:
+            label = ctx.policy.fields[name].label
+            message = f"{label} is not a valid email address: {problem}"
+            findings.append(Finding(f"{name}.invalid", name, Action.REJECT, message))
+    return findings
+
+
+def _timeout_finding(ctx: CheckContext, name: str, rule: str) -> Finding:
+    return Finding(
+        "system.regex_timeout",
+        name,
+        ctx.policy.failure.on_regex_timeout,
+        "This comment is held for a moderator.",
+        detail={"rule": rule},
+    )
+
+
+def check_terms(ctx: CheckContext) -> list[Finding]:
+    findings = []
+    timeout = ctx.policy.failure.regex_timeout_seconds
+    for rule in ctx.policy.terms:
+        for name in ctx.content_fields(rule.fields):
+            text = ctx.normalized(name)
+            try:
+                matches = rule.matcher.find(text, timeout=timeout)
+            except TimeoutError:
+                findings.append(_timeout_finding(ctx, name, rule.name))
+                continue
+            for match in matches[:MAX_FINDINGS_PER_RULE]:
+                kind = "phrase" if " " in match.entry.strip() else "word"
+                findings.append(
+                    Finding(
+                        f"{rule.code}.{kind}",
+                        name,
+                        rule.action,
+                        rule.message,
+                        text.span(match.start, match.end),
+                        detail={"rule": rule.name, "entry": match.entry},
+                    )
+                )
+    return findings
+
+
+def check_patterns(ctx: CheckContext) -> list[Finding]:
+    findings = []
+    timeout = ctx.policy.failure.regex_timeout_seconds
+    for rule in ctx.policy.patterns:
+        for name in ctx.content_fields(rule.fields):
+            text = ctx.normalized(name)
+            try:
+                hits = [m.span() for m in rule.pattern.finditer(text.text, timeout=timeout)]
+            except TimeoutError:
+                findings.append(_timeout_finding(ctx, name, rule.name))
+                continue
+            findings.extend(
+                Finding(rule.code, name, rule.action, rule.message, text.span(start, end),
+                        detail={"rule": rule.name})
+                for start, end in hits[:MAX_FINDINGS_PER_RULE]
+            )
+    return findings
+
+
+def check_links(ctx: CheckContext) -> list[Finding]:
+    rule = ctx.policy.links
+    if rule is None:
+        return []
+    findings = []
+    for name in ctx.content_fields(rule.fields):
+        links = find_links(ctx.raw(name))
+        if len(links) > rule.max_links:
+            first_extra = links[rule.max_links]
+            findings.append(
+                Finding(
+                    "links.too_many",
+                    name,
+                    rule.action,
+                    rule.message,
+                    Span(first_extra.start, first_extra.end),
+                    detail={"count": len(links), "limit": rule.max_links},
+                )
+            )
+    return findings
+
+
+def check_classifier(ctx: CheckContext) -> list[Finding]:
+    settings = ctx.policy.classifier
+    if not settings.enabled or not list(ctx.content_fields([settings.field])):
+        return []
+    failure = ctx.policy.failure.on_classifier_error
+    if ctx.model is None:
+        return [Finding("system.classifier_unavailable", settings.field, failure,
+                        "This comment is held for a moderator.")]
+    raw = ctx.raw(settings.field)
+    try:
+        score = float(ctx.model.score([raw])[0])
+    except Exception:
+        return [Finding("system.classifier_error", settings.field, failure,
+                        "This comment is held for a moderator.")]
+    ctx.scores["propaganda"] = round(score, 4)
+    review_at = settings.review_threshold
+    reject_at = settings.reject_threshold
+    if review_at is None:
+        review_at = float(ctx.model.thresholds["review"])
+    if reject_at is None:
+        reject_at = float(ctx.model.thresholds["reject"])
+    if score >= reject_at:
+        action = Action.REJECT
+    elif score >= review_at:
+        action = Action.REVIEW
+    else:
+        return []
+    explanation = [
+        {"term": c.term, "weight": round(float(c.weight), 4),
+         "span": {"start": c.start, "end": c.end}}
+        for c in ctx.model.explain(raw, top_k=EXPLANATION_TERMS)
+    ]
+    top = explanation[0]["span"] if explanation else None
+    return [
+        Finding(
+            "classifier.propaganda",
+            settings.field,
+            action,
+            settings.message,
+            Span(top["start"], top["end"]) if top else None,
+            detail={"score": round(score, 4),
+                    "thresholds": {"review": review_at, "reject": reject_at},
+                    "explanation": explanation},
+        )
+    ]
+
+
+#: The one list that fixes the order rules run in.
+RULES: tuple[Rule, ...] = (
+    check_required,
+    check_length,
+    check_email,
+    check_terms,
+    check_patterns,
+    check_links,
+    check_classifier,
+)
+
+
+def run_policy(comment: Comment, policy: Policy, model: Scorer | None = None) -> Verdict:
+    """Check one comment against one policy (and model) and return the one verdict."""
+    ctx = CheckContext(comment, policy, model)
+    findings = tuple(finding for rule in RULES for finding in rule(ctx))
+    comment_text = ctx.raw(policy.classifier.field)
+    return Verdict(
+        decision=decide(findings),
+        findings=findings,
+        scores=dict(ctx.scores),
+        policy=policy.label,
+        model=model.version if model is not None and policy.classifier.enabled else None,
+        language=language.detect(comment_text) if comment_text.strip() else None,
+    )

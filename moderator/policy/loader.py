@@ -1,0 +1,286 @@
+"""Load and validate policies from TOML; every error names the file and the key."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import regex
+
+from moderator.errors import PolicyError, UnknownSiteError
+from moderator.policy.model import (
+    FIELD_TYPES,
+    ClassifierSettings,
+    FailurePolicy,
+    FieldSpec,
+    LinkRule,
+    PatternRule,
+    Policy,
+    TermRule,
+)
+from moderator.policy.tables import Table
+from moderator.policy.terms import TermMatcher, load_wordlist
+from moderator.types import Action
+
+#: Inputs that make a backtracking-prone pattern blow up; a pattern that cannot get through
+#: them within the probe budget is refused at load rather than left to time out in production.
+#: Short and long runs both: the `regex` package shortcuts some long inputs that a short one
+#: still blows up on.
+_PROBES = (
+    *(ch * n + "!\u0000" for n in (40, 3000) for ch in ("a", "1", " ", "-", ".", "x", "я")),
+    "ab" * 1500 + "!",
+)
+_PROBE_TIMEOUT_SECONDS = 0.05
+_SITE_RE = regex.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+
+def load_policy(path: Path, *, wordlist_dir: Path | None = None) -> Policy:
+    """Read one policy file. Word lists resolve against `wordlist_dir` (default: ../wordlists)."""
+    path = Path(path)
+    wordlist_dir = wordlist_dir or path.resolve().parent.parent / "wordlists"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PolicyError(str(path), "(file)", f"cannot be read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise PolicyError(str(path), "(file)", f"is not valid UTF-8 ({exc.reason})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(str(path), "(file)", f"is not valid TOML: {exc}") from exc
+    root = Table(data, path, "")
+    header = root.table("policy", required=True)
+    assert header is not None
+    site = header.get("site", str, required=True)
+    if not _SITE_RE.match(site):
+        raise header.error("site", "must be lower-case letters, digits, '_', '.', '-'")
+    version = header.get("version", str, required=True)
+    description = header.get("description", str, "")
+    header.done()
+
+    fields = _load_fields(root)
+    failure = _load_failure(root)
+    policy = Policy(
+        site=site,
+        version=version,
+        description=description,
+        source=path,
+        fields=fields,
+        terms=tuple(_load_terms(root, fields, wordlist_dir)),
+        patterns=tuple(_load_patterns(root, fields)),
+        links=_load_links(root, fields),
+        classifier=_load_classifier(root, fields),
+        failure=failure,
+    )
+    root.done()
+    return policy
+
+
+def _load_fields(root: Table) -> dict[str, FieldSpec]:
+    table = root.table("fields", required=True)
+    assert table is not None
+    fields: dict[str, FieldSpec] = {}
+    for name in table.names():
+        spec = table.table(name)
+        assert spec is not None
+        kind = spec.get("type", str, "text")
+        if kind not in FIELD_TYPES:
+            raise spec.error("type", f"must be one of {', '.join(FIELD_TYPES)}")
+        max_length = spec.get("max_length", int)
+        min_length = spec.get("min_length", int)
+        for key, value in (("max_length", max_length), ("min_length", min_length)):
+            if value is not None and value < 0:
+                raise spec.error(key, "must not be negative")
+        if max_length is not None and min_length is not None and min_length > max_length:
+            raise spec.error("min_length", "is greater than max_length")
+        fields[name] = FieldSpec(
+            name=name,
+            label=spec.get("label", str, name.capitalize()),
+            type=kind,
+            required=spec.get("required", bool, False),
+            max_length=max_length,
+            min_length=min_length,
+        )
+        spec.done()
+    if not fields:
+        raise table.error("", "must name at least one field")
+    return fields
+
+
+def _field_names(
+    table: Table, fields: dict[str, FieldSpec], default: tuple[str, ...]
+) -> tuple[str, ...]:
+    names = table.string_list("fields", default)
+    for name in names:
+        if name not in fields:
+            raise table.error("fields", f"names unknown field {name!r}")
+    return names
+
+
+def _text_fields(fields: dict[str, FieldSpec]) -> tuple[str, ...]:
+    return tuple(name for name, spec in fields.items() if spec.type == "text")
+
+
+def _load_terms(
+    root: Table, fields: dict[str, FieldSpec], wordlist_dir: Path
+) -> Iterator[TermRule]:
+    for table in root.tables("terms"):
+        name = table.get("name", str, required=True)
+        entries = list(table.string_list("words"))
+        for listed in table.string_list("wordlists"):
+            list_path = (wordlist_dir / f"{listed}.txt").resolve()
+            if wordlist_dir.resolve() not in list_path.parents:
+                raise table.error("wordlists", f"{listed!r} points outside the word-list folder")
+            if not list_path.is_file():
+                raise table.error("wordlists", f"{listed!r}: no file {list_path.name} in {listed}")
+            entries.extend(load_wordlist(list_path))
+        if not entries:
+            raise table.error("words", "the rule lists no words or word lists")
+        yield TermRule(
+            name=name,
+            code=table.get("code", str, "banned"),
+            action=table.action("action"),
+            message=table.get("message", str, required=True),
+            fields=_field_names(table, fields, _text_fields(fields)),
+            matcher=TermMatcher.from_entries(entries, source=f"{table.path}: {table.key}"),
+        )
+        table.done()
+
+
+def _load_patterns(root: Table, fields: dict[str, FieldSpec]) -> Iterator[PatternRule]:
+    for table in root.tables("patterns"):
+        name = table.get("name", str, required=True)
+        source = table.get("regex", str, required=True)
+        try:
+            pattern = regex.compile(source, regex.IGNORECASE | regex.VERSION1)
+        except regex.error as exc:
+            raise table.error("regex", f"does not compile: {exc}") from exc
+        _probe(table, pattern)
+        yield PatternRule(
+            name=name,
+            code=table.get("code", str, f"pattern.{name}"),
+            action=table.action("action"),
+            message=table.get("message", str, required=True),
+            fields=_field_names(table, fields, _text_fields(fields)),
+            pattern=pattern,
+        )
+        table.done()
+
+
+def _probe(table: Table, pattern: regex.Pattern[str]) -> None:
+    """Refuse a pattern that backtracks catastrophically on simple hostile inputs."""
+    for probe in _PROBES:
+        try:
+            pattern.search(probe, timeout=_PROBE_TIMEOUT_SECONDS)
+        except TimeoutError as exc:
+            raise table.error(
+                "regex", "is too slow on long repetitive input (catastrophic backtracking)"
+            ) from exc
+
+
+def _load_links(root: Table, fields: dict[str, FieldSpec]) -> LinkRule | None:
+    table = root.table("links")
+    if table is None:
+        return None
+    max_links = table.get("max", int, required=True)
+    if max_links < 0:
+        raise table.error("max", "must not be negative")
+    rule = LinkRule(
+        max_links=max_links,
+        action=table.action("action", Action.REVIEW),
+        message=table.get("message", str, f"Comments may contain at most {max_links} links."),
+        fields=_field_names(table, fields, _text_fields(fields)),
+    )
+    table.done()
+    return rule
+
+
+def _threshold(table: Table, key: str) -> float | None:
+    value = table.get(key, float)
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise table.error(key, "must be between 0 and 1")
+    return value
+
+
+def _load_classifier(root: Table, fields: dict[str, FieldSpec]) -> ClassifierSettings:
+    table = root.table("classifier")
+    if table is None:
+        return ClassifierSettings(False, "propaganda", "comment", None, None, "")
+    field = table.get("field", str, "comment")
+    if field not in fields:
+        raise table.error("field", f"names unknown field {field!r}")
+    settings = ClassifierSettings(
+        enabled=table.get("enabled", bool, True),
+        model=table.get("model", str, "propaganda"),
+        field=field,
+        review_threshold=_threshold(table, "review_threshold"),
+        reject_threshold=_threshold(table, "reject_threshold"),
+        message=table.get(
+            "message", str, "This comment may promote violence or extremism and is held for review."
+        ),
+    )
+    if (
+        settings.review_threshold is not None
+        and settings.reject_threshold is not None
+        and settings.review_threshold > settings.reject_threshold
+    ):
+        raise table.error("review_threshold", "is greater than reject_threshold")
+    table.done()
+    return settings
+
+
+def _load_failure(root: Table) -> FailurePolicy:
+    table = root.table("failure")
+    if table is None:
+        return FailurePolicy(0.1, Action.REVIEW, Action.REVIEW)
+    timeout_ms = table.get("regex_timeout_ms", int, 100)
+    if not 1 <= timeout_ms <= 10_000:
+        raise table.error("regex_timeout_ms", "must be between 1 and 10000")
+    failure = FailurePolicy(
+        regex_timeout_seconds=timeout_ms / 1000,
+        on_regex_timeout=table.action("on_regex_timeout", Action.REVIEW, allow_flag=False),
+        on_classifier_error=table.action("on_classifier_error", Action.REVIEW, allow_flag=False),
+    )
+    table.done()
+    return failure
+
+
+class PolicySet:
+    """All sites' policies, loaded from one folder of TOML files; the request's site picks one."""
+
+    def __init__(self, policies: dict[str, Policy]) -> None:
+        self._policies = dict(policies)
+
+    @classmethod
+    def from_path(cls, path: Path) -> PolicySet:
+        """A single policy file, or every *.toml in a folder."""
+        path = Path(path)
+        if path.is_dir():
+            return cls.from_dir(path)
+        policy = load_policy(path)
+        return cls({policy.site: policy})
+
+    @classmethod
+    def from_dir(cls, policy_dir: Path, *, wordlist_dir: Path | None = None) -> PolicySet:
+        files = sorted(Path(policy_dir).glob("*.toml"))
+        if not files:
+            raise PolicyError(str(policy_dir), "(folder)", "holds no *.toml policy")
+        policies: dict[str, Policy] = {}
+        for file in files:
+            policy = load_policy(file, wordlist_dir=wordlist_dir)
+            if policy.site in policies:
+                other = policies[policy.site].source.name
+                raise PolicyError(str(file), "policy.site", f"{policy.site!r} is also in {other}")
+            policies[policy.site] = policy
+        return cls(policies)
+
+    def get(self, site: str) -> Policy:
+        try:
+            return self._policies[site]
+        except KeyError:
+            raise UnknownSiteError(site) from None
+
+    def sites(self) -> list[str]:
+        return sorted(self._policies)
+
+    def __iter__(self) -> Iterator[Policy]:
+        return iter(self._policies.values())

@@ -1,0 +1,120 @@
+"""The in-memory form of one site's policy, built and validated by the loader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from moderator.policy.terms import TermMatcher
+from moderator.types import Action
+
+#: The unit every length limit is counted in; the form's counter must count the same way.
+LENGTH_UNIT = "utf16"
+LENGTH_UNIT_DESCRIPTION = (
+    "UTF-16 code units of the value with surrounding whitespace removed and each CRLF or CR "
+    "counted as one line break, as a browser counts a textarea's maxlength "
+    "(an emoji outside the BMP counts 2, a combining mark counts 1)"
+)
+
+FIELD_TYPES = ("text", "email")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One form field: whether it is required, its limits, and how to check its value."""
+
+    name: str
+    label: str
+    type: str = "text"
+    required: bool = False
+    max_length: int | None = None
+    min_length: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "type": self.type,
+            "required": self.required,
+            "max_length": self.max_length,
+            "min_length": self.min_length,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TermRule:
+    """A banned or suspect word/phrase list and what a hit means."""
+
+    name: str
+    code: str
+    action: Action
+    message: str
+    fields: tuple[str, ...]
+    matcher: TermMatcher
+
+
+@dataclass(frozen=True, slots=True)
+class PatternRule:
+    """A regular expression (the `regex` package, compiled at load) and what a hit means."""
+
+    name: str
+    code: str
+    action: Action
+    message: str
+    fields: tuple[str, ...]
+    pattern: regex.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRule:
+    """More than `max_links` links in the listed fields gives `action`."""
+
+    max_links: int
+    action: Action
+    message: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifierSettings:
+    """Which model scores which field, and the score thresholds for review and reject."""
+
+    enabled: bool
+    model: str
+    field: str
+    review_threshold: float | None
+    reject_threshold: float | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class FailurePolicy:
+    """What a regex timeout or a classifier failure means: never a silent accept."""
+
+    regex_timeout_seconds: float
+    on_regex_timeout: Action
+    on_classifier_error: Action
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """One site's complete comment policy."""
+
+    site: str
+    version: str
+    description: str
+    source: Path
+    fields: dict[str, FieldSpec]
+    terms: tuple[TermRule, ...]
+    patterns: tuple[PatternRule, ...]
+    links: LinkRule | None
+    classifier: ClassifierSettings
+    failure: FailurePolicy
+
+    @property
+    def label(self) -> str:
+        """`site@version`, as reported in every verdict."""
+        return f"{self.site}@{self.version}"

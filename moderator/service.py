@@ -1,0 +1,88 @@
+"""The `Moderator` facade: policies plus models behind one `check` call.
+
+The HTTP layer and the CLI talk only to this; it owns loading, never the
+callers, so a host app can embed the checker with two lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from moderator.errors import ModelError
+from moderator.policy import PolicySet, Scorer, run_policy
+from moderator.policy.model import Policy
+from moderator.types import Comment, Verdict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_POLICY_DIR = PROJECT_ROOT / "rules" / "policies"
+DEFAULT_MODELS_DIR = PROJECT_ROOT / "models"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelStatus:
+    """Whether a policy's model loaded; `error` says why not, for /healthz."""
+
+    name: str
+    version: str | None
+    error: str | None
+
+
+class Moderator:
+    """Checks comments against the site's policy and the policy's model."""
+
+    def __init__(self, policies: PolicySet, models: dict[str, Scorer | None],
+                 model_errors: dict[str, str] | None = None) -> None:
+        self.policies = policies
+        self._models = dict(models)
+        self._model_errors = dict(model_errors or {})
+
+    @classmethod
+    def from_paths(cls, policy_path: Path = DEFAULT_POLICY_DIR,
+                   models_dir: Path = DEFAULT_MODELS_DIR) -> Moderator:
+        """Load the policies (a file or a folder), then every model they name.
+
+        A model that fails to load is recorded, not raised: its policies then hold
+        comments for review as their failure section says, and /healthz says why.
+        """
+        policies = PolicySet.from_path(policy_path)
+        names = {p.classifier.model for p in policies if p.classifier.enabled}
+        models: dict[str, Scorer | None] = {}
+        errors: dict[str, str] = {}
+        for name in sorted(names):
+            try:
+                models[name] = load_current_model(models_dir, name)
+            except ModelError as exc:
+                models[name] = None
+                errors[name] = str(exc)
+        return cls(policies, models, errors)
+
+    def policy(self, site: str) -> Policy:
+        return self.policies.get(site)
+
+    def model_for(self, policy: Policy) -> Scorer | None:
+        if not policy.classifier.enabled:
+            return None
+        return self._models.get(policy.classifier.model)
+
+    def check(self, comment: Comment) -> Verdict:
+        policy = self.policies.get(comment.site)
+        return run_policy(comment, policy, self.model_for(policy))
+
+    def model_status(self) -> list[ModelStatus]:
+        return [
+            ModelStatus(name, model.version if model else None, self._model_errors.get(name))
+            for name, model in sorted(self._models.items())
+        ]
+
+
+def load_current_model(models_dir: Path, name: str) -> Scorer:
+    """The promoted version of model `name`; raises ModelError if it is absent or unsafe."""
+    from moderator.classifier.model import load_model
+    from moderator.classifier.registry import resolve_current
+
+    try:
+        path = resolve_current(models_dir, name)
+    except FileNotFoundError as exc:
+        raise ModelError(f"model {name!r}: no promoted version in {models_dir}") from exc
+    return load_model(path)

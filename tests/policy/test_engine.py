@@ -1,0 +1,219 @@
+"""Each rule as a parametrised table: fields in, decision and (code, field, span) out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from moderator.policy import load_policy, run_policy
+from moderator.policy.model import Policy
+from moderator.types import Comment, Decision, Verdict
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "policies"
+OK = {"comment": "Fine text.", "name": "Ann", "email": "ann@example.com"}
+
+
+@pytest.fixture(scope="module")
+def strict() -> Policy:
+    return load_policy(FIXTURES / "strict.toml")
+
+
+def check(policy: Policy, model: object = None, **fields: str | None) -> Verdict:
+    values = {**OK, **fields}
+    return run_policy(Comment({k: v for k, v in values.items() if v is not None}, "strict"),
+                      policy, model)  # type: ignore[arg-type]
+
+
+def assert_result(verdict: Verdict, decision: Decision,
+                  expected: Sequence[tuple[str, str | None, tuple[int, int] | None]]) -> None:
+    got = [(f.code, f.field, (f.span.start, f.span.end) if f.span else None)
+           for f in verdict.findings]
+    assert got == list(expected)
+    assert verdict.decision is decision
+
+
+def test_clean_comment_is_accepted(strict: Policy) -> None:
+    verdict = check(strict)
+    assert_result(verdict, Decision.ACCEPT, [])
+    assert verdict.policy == "strict@test-1"
+    assert verdict.language == "en"
+
+
+@pytest.mark.parametrize(
+    ("fields", "decision", "expected"),
+    [
+        ({"comment": None}, Decision.REJECT, [("comment.required", "comment", None)]),
+        ({"comment": "   \r\n "}, Decision.REJECT, [("comment.required", "comment", None)]),
+        ({"name": ""}, Decision.REJECT, [("name.required", "name", None)]),
+        ({"email": None}, Decision.ACCEPT, []),  # optional in this policy
+        ({"comment": None, "name": None}, Decision.REJECT,
+         [("comment.required", "comment", None), ("name.required", "name", None)]),
+    ],
+)
+def test_required(strict: Policy, fields: dict, decision: Decision, expected: list) -> None:
+    assert_result(check(strict, **fields), decision, expected)
+
+
+@pytest.mark.parametrize(
+    ("comment", "decision", "expected"),
+    [
+        ("x" * 20, Decision.ACCEPT, []),
+        ("  " + "x" * 20 + "\n\n", Decision.ACCEPT, []),  # surrounding whitespace is free
+        ("x" * 21, Decision.REJECT, [("comment.too_long", "comment", None)]),
+        ("x" * 18 + "😀", Decision.ACCEPT, []),  # 18 + 2 code units
+        ("x" * 19 + "😀", Decision.REJECT, [("comment.too_long", "comment", None)]),
+        ("x\r\n" * 6 + "xx", Decision.ACCEPT, []),  # 6 * 2 + 2 = 14 ... CRLF counts once
+        ("x\r\n" * 10, Decision.ACCEPT, []),  # trimmed: 10 x + 9 breaks = 19
+        ("x\r\n" * 10 + "xx", Decision.REJECT, [("comment.too_long", "comment", None)]),
+        ("e\u0301" * 10, Decision.ACCEPT, []),  # 20 code units
+        ("e\u0301" * 10 + "e", Decision.REJECT, [("comment.too_long", "comment", None)]),
+        # Over the limit: content rules skip the field, only the length reason is given.
+        ("kill " * 10, Decision.REJECT, [("comment.too_long", "comment", None)]),
+    ],
+)
+def test_length(strict: Policy, comment: str, decision: Decision, expected: list) -> None:
+    assert_result(check(strict, comment=comment), decision, expected)
+
+
+def test_length_finding_carries_numbers(strict: Policy) -> None:
+    finding = check(strict, comment="x" * 25).findings[0]
+    assert dict(finding.detail) == {"length": 25, "limit": 20}
+    assert "25" in finding.message and "20" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("email", "decision", "expected"),
+    [
+        ("ann@example.com", Decision.ACCEPT, []),
+        ("  ann@example.com ", Decision.ACCEPT, []),
+        ("ann@", Decision.REJECT, [("email.invalid", "email", None)]),
+        ("ann.example.com", Decision.REJECT, [("email.invalid", "email", None)]),
+    ],
+)
+def test_email(strict: Policy, email: str, decision: Decision, expected: list) -> None:
+    assert_result(check(strict, email=email), decision, expected)
+
+
+@pytest.mark.parametrize(
+    ("fields", "decision", "expected"),
+    [
+        ({"comment": "you ass"}, Decision.REJECT, [("banned.word", "comment", (4, 7))]),
+        ({"comment": "a classic"}, Decision.ACCEPT, []),
+        ({"comment": "skill"}, Decision.ACCEPT, []),
+        ({"comment": "KILL them"}, Decision.REJECT, [("banned.word", "comment", (0, 4))]),
+        ({"comment": "join  the,caliphate"}, Decision.REJECT,
+         [("banned.phrase", "comment", (0, 19))]),
+        ({"comment": "они террористы"}, Decision.REJECT, [("banned.word", "comment", (4, 14))]),
+        ({"name": "kill"}, Decision.REJECT, [("banned.word", "name", (0, 4))]),
+        ({"comment": "a martyr"}, Decision.REVIEW, [("suspect.word", "comment", (2, 8))]),
+        ({"comment": "hmm ok"}, Decision.ACCEPT, [("noted.word", "comment", (0, 3))]),
+        ({"comment": "martyr ass"}, Decision.REJECT,
+         [("banned.word", "comment", (7, 10)), ("suspect.word", "comment", (0, 6))]),
+    ],
+)
+def test_terms(strict: Policy, fields: dict, decision: Decision, expected: list) -> None:
+    assert_result(check(strict, **fields), decision, expected)
+
+
+@pytest.mark.parametrize(
+    ("comment", "decision", "expected"),
+    [
+        ("pay 1234-5678 now", Decision.REVIEW, [("pattern.card", "comment", (4, 13))]),
+        ("pay 12345678 now", Decision.ACCEPT, []),
+    ],
+)
+def test_patterns(strict: Policy, comment: str, decision: Decision, expected: list) -> None:
+    assert_result(check(strict, comment=comment), decision, expected)
+
+
+@pytest.mark.parametrize(
+    ("comment", "decision", "expected"),
+    [
+        ("see a.com", Decision.ACCEPT, []),
+        ("a.com b.org", Decision.REVIEW, [("links.too_many", "comment", (6, 11))]),
+        ("end. Next", Decision.ACCEPT, []),
+    ],
+)
+def test_links(strict: Policy, comment: str, decision: Decision, expected: list) -> None:
+    assert_result(check(strict, comment=comment), decision, expected)
+
+
+def test_regex_timeout_follows_failure_policy(strict: Policy) -> None:
+    import dataclasses
+
+    import regex
+
+    # A pattern that backtracks for seconds on this input, swapped in after load
+    # (the loader itself refuses such patterns).
+    slow = dataclasses.replace(strict.patterns[0], pattern=regex.compile(r"(\w+)*\d$"))
+    fields = dict(strict.fields)
+    fields["comment"] = dataclasses.replace(fields["comment"], max_length=None)
+    policy = dataclasses.replace(strict, patterns=(slow,), fields=fields)
+    verdict = check(policy, comment="ab" * 2000)
+    assert [f.code for f in verdict.findings] == ["system.regex_timeout"]
+    assert verdict.decision is Decision.REJECT  # the fixture's failure policy says reject
+
+
+@dataclass
+class FixedScorer:
+    """A scorer with a known score, to test how the policy maps scores to actions."""
+
+    value: float
+    version: str = "propaganda/test"
+    fail: bool = False
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return {"review": 0.5, "reject": 0.9}
+
+    def score(self, texts: Sequence[str]) -> list[float]:
+        if self.fail:
+            raise RuntimeError("model exploded")
+        return [self.value for _ in texts]
+
+    def explain(self, text: str, top_k: int = 5) -> list:
+        @dataclass
+        class C:
+            term: str
+            weight: float
+            start: int
+            end: int
+
+        return [C(text[:4], 1.0, 0, 4)]
+
+
+@pytest.fixture
+def with_classifier(strict: Policy) -> Policy:
+    import dataclasses
+
+    from moderator.policy.model import ClassifierSettings
+
+    settings = ClassifierSettings(True, "propaganda", "comment", None, None, "Held.")
+    return dataclasses.replace(strict, classifier=settings)
+
+
+@pytest.mark.parametrize(
+    ("scorer", "decision", "code"),
+    [
+        (FixedScorer(0.1), Decision.ACCEPT, None),
+        (FixedScorer(0.5), Decision.REVIEW, "classifier.propaganda"),
+        (FixedScorer(0.95), Decision.REJECT, "classifier.propaganda"),
+        (FixedScorer(0.1, fail=True), Decision.REVIEW, "system.classifier_error"),
+        (None, Decision.REVIEW, "system.classifier_unavailable"),
+    ],
+)
+def test_classifier_scores_and_failures(with_classifier: Policy, scorer: FixedScorer | None,
+                                        decision: Decision, code: str | None) -> None:
+    verdict = check(with_classifier, scorer, comment="Some text here")
+    assert verdict.decision is decision
+    assert [f.code for f in verdict.findings] == ([code] if code else [])
+    if code == "classifier.propaganda":
+        finding = verdict.findings[0]
+        assert finding.detail["score"] == scorer.value
+        assert finding.span is not None and (finding.span.start, finding.span.end) == (0, 4)
+    if scorer is not None and not scorer.fail:
+        assert verdict.scores == {"propaganda": scorer.value}
+        assert verdict.model == "propaganda/test"
