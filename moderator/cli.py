@@ -10,8 +10,6 @@ import click
 
 from moderator.classifier.commands import COMMANDS as CLASSIFIER_COMMANDS
 from moderator.errors import ModeratorError
-from moderator.http.errors import InvalidRequest
-from moderator.http.requests import parse_check, parse_json
 from moderator.service import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR, Moderator
 
 
@@ -40,6 +38,11 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--site", default=None, help="Overrides the request's site.")
 def check(policy_path: Path, models_dir: Path, site: str | None) -> None:
     """Read one /v1/check request JSON on stdin and print the verdict JSON."""
+    # Imported here, not at the top: `serve` must not import the HTTP layer (and with it
+    # prometheus_client) before it has set up multi-process metrics.
+    from moderator.http.errors import InvalidRequest
+    from moderator.http.requests import parse_check, parse_json
+
     try:
         service = Moderator.from_paths(policy_path, models_dir)
         payload = parse_json(sys.stdin.buffer.read())

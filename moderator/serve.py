@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -25,16 +28,40 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         return self._app_factory()
 
 
+def _worker_exited(server: Any, worker: Any) -> None:
+    """Let Prometheus drop the live gauges of a worker that is gone."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
 def serve(host: str, port: int, workers: int, timeout: int = 30) -> None:
-    """Serve `create_app()` with `workers` processes; each worker loads policies and models."""
-    from moderator.http import create_app
+    """Serve `create_app()` with `workers` processes; each worker loads policies and models.
+
+    PROMETHEUS_MULTIPROC_DIR is set before any worker imports prometheus_client so that
+    /metrics adds up all workers; a fresh folder per run keeps old counts out.
+    """
+    metrics_dir = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        metrics_dir = tempfile.mkdtemp(prefix="moderator-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+
+    def app_factory() -> Any:
+        from moderator.http import create_app
+
+        return create_app()
 
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
         "timeout": timeout,
-        "accesslog": "-",
-        # Method, path, status, size and duration only: no query string, no body.
-        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
+        "child_exit": _worker_exited,
+        # The app writes one JSON line per request (no body, no query string); gunicorn's
+        # own access log would only repeat it.
+        "accesslog": None,
     }
-    GunicornServer(create_app, options).run()
+    try:
+        GunicornServer(app_factory, options).run()
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
+from moderator.http.observability import metrics
 from moderator.http.requests import parse_check, parse_json
 from moderator.policy.model import LENGTH_UNIT, LENGTH_UNIT_DESCRIPTION
 from moderator.service import Moderator
@@ -23,7 +24,10 @@ def check() -> Response:
     payload = parse_json(request.get_data())
     service = moderator()
     comment = parse_check(payload, service.policy)
-    return jsonify(service.check(comment).to_dict())
+    verdict = service.check(comment)
+    g.site, g.verdict = comment.site, verdict
+    metrics().record_verdict(comment.site, verdict)
+    return jsonify(verdict.to_dict())
 
 
 @api.get("/v1/policy")

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from moderator.http import observability
 from moderator.http.api import api
 from moderator.http.config import DEFAULTS, from_environment
 from moderator.http.errors import register_error_handlers
@@ -31,4 +32,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["moderator"] = service
     app.register_blueprint(api)
     register_error_handlers(app)
+    observability.install(app)
     return app

@@ -1,0 +1,128 @@
+"""Request ids, JSON request logs and Prometheus metrics.
+
+Logs and metrics carry what happened (path, status, site, decision, finding codes,
+duration) and never what was written: no comment text, names or emails.
+Under gunicorn, `moderator serve` sets PROMETHEUS_MULTIPROC_DIR before any worker
+starts, so /metrics adds up every worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from functools import lru_cache
+
+import regex
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from pythonjsonlogger.json import JsonFormatter
+
+from moderator.types import Verdict
+
+LOGGER_NAME = "moderator.requests"
+_REQUEST_ID = regex.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class Metrics:
+    """The service's metric families, created once per process."""
+
+    def __init__(self) -> None:
+        self.requests = Counter("moderator_http_requests_total", "HTTP requests",
+                                ["endpoint", "method", "status"])
+        self.latency = Histogram(
+            "moderator_http_request_duration_seconds", "Time to answer a request", ["endpoint"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+        )
+        self.decisions = Counter("moderator_decisions_total", "Verdicts by site and decision",
+                                 ["site", "decision"])
+        self.findings = Counter("moderator_findings_total", "Findings by code and action",
+                                ["code", "action"])
+        self.model = Gauge("moderator_model_info", "1 for each model version a worker serves",
+                           ["name", "version"], multiprocess_mode="liveall")
+
+    def record_verdict(self, site: str, verdict: Verdict) -> None:
+        self.decisions.labels(site, verdict.decision.value).inc()
+        for finding in verdict.findings:
+            self.findings.labels(finding.code, finding.action.value).inc()
+
+
+@lru_cache(maxsize=1)
+def metrics() -> Metrics:
+    """One set per process: prometheus_client's registry is global."""
+    return Metrics()
+
+
+def render_metrics() -> Response:
+    """Every worker's metrics when running multi-process, else this process's."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        payload = generate_latest(registry)
+    else:
+        from prometheus_client import REGISTRY
+
+        payload = generate_latest(REGISTRY)
+    return Response(payload, mimetype=CONTENT_TYPE_LATEST)
+
+
+def configure_logging() -> logging.Logger:
+    """JSON lines on stderr for the request logger (idempotent across app instances)."""
+    logger = logging.getLogger(LOGGER_NAME)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+def _before() -> None:
+    supplied = request.headers.get("X-Request-Id", "")
+    g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+    g.started = time.perf_counter()
+
+
+def _after(response: Response) -> Response:
+    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+    m = metrics()
+    m.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+    m.latency.labels(endpoint).observe(elapsed)
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    verdict: Verdict | None = g.get("verdict")
+    fields = {
+        "request_id": g.get("request_id"),
+        "method": request.method,
+        "endpoint": endpoint,
+        "status": response.status_code,
+        "duration_ms": round(elapsed * 1000, 3),
+    }
+    if verdict is not None:
+        fields.update(site=g.get("site"), decision=verdict.decision.value,
+                      codes=[f.code for f in verdict.findings], policy=verdict.policy,
+                      model=verdict.model)
+    logging.getLogger(LOGGER_NAME).info("request", extra=fields)
+    return response
+
+
+def install(app: Flask) -> None:
+    """Wire request ids, the request log and metrics into `app`."""
+    configure_logging()
+    m = metrics()
+    for status in app.extensions["moderator"].model_status():
+        if status.version:
+            m.model.labels(status.name, status.version).set(1)
+    app.before_request(_before)
+    app.after_request(_after)
+    app.add_url_rule("/metrics", "metrics", render_metrics, methods=["GET"])

@@ -1,0 +1,87 @@
+"""Request ids, JSON request logs without comment text or email, Prometheus metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+from pythonjsonlogger.json import JsonFormatter
+
+from moderator.http.observability import LOGGER_NAME
+
+SECRET_TEXT = "private: kill it"
+SECRET_EMAIL = "secret.reader@example.com"
+
+
+class ListHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonFormatter("%(levelname)s %(name)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def log_lines() -> Iterator[list[str]]:
+    handler = ListHandler()
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.addHandler(handler)
+    try:
+        yield handler.lines
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_request_log_is_json_with_id_and_no_text_or_email(client: FlaskClient,
+                                                          log_lines: list[str]) -> None:
+    body = {"site": "strict", "fields": {"comment": SECRET_TEXT[:20], "name": "Ann",
+                                         "email": SECRET_EMAIL}}
+    response = client.post("/v1/check", json=body, headers={"X-Request-Id": "req-42"})
+    assert response.headers["X-Request-Id"] == "req-42"
+    [line] = log_lines
+    record = json.loads(line)
+    assert record["request_id"] == "req-42"
+    assert record["status"] == 200 and record["endpoint"] == "/v1/check"
+    assert record["decision"] == "reject" and record["codes"] == ["banned.word"]
+    assert SECRET_TEXT[:20] not in line and SECRET_EMAIL not in line and "Ann" not in line
+
+
+def test_bad_request_is_logged_without_the_body(client: FlaskClient,
+                                                log_lines: list[str]) -> None:
+    raw = b'{"site": "strict", "fields": {"comment": "' + SECRET_EMAIL.encode() + b'"'
+    response = client.post("/v1/check", data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert SECRET_EMAIL not in log_lines[0] and json.loads(log_lines[0])["status"] == 400
+
+
+@pytest.mark.parametrize("supplied", ["", "has space", "x" * 65, "semi;colon"])
+def test_unusable_request_ids_are_replaced(client: FlaskClient, supplied: str) -> None:
+    response = client.get("/healthz", headers={"X-Request-Id": supplied})
+    generated = response.headers["X-Request-Id"]
+    assert generated != supplied and len(generated) == 32
+
+
+def test_metrics_count_requests_and_decisions(client: FlaskClient) -> None:
+    def sample(text: str, name: str) -> float:
+        for line in text.splitlines():
+            if line.startswith(name):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    before = client.get("/metrics").get_data(as_text=True)
+    client.post("/v1/check", json={"site": "strict", "fields": {"comment": "kill", "name": "A"}})
+    after = client.get("/metrics")
+    assert after.headers["Content-Type"].startswith("text/plain")
+    text = after.get_data(as_text=True)
+    for name in (
+        'moderator_decisions_total{decision="reject",site="strict"}',
+        'moderator_findings_total{action="reject",code="banned.word"}',
+        'moderator_http_requests_total{endpoint="/v1/check",method="POST",status="200"}',
+    ):
+        assert sample(text, name) == sample(before, name) + 1
+    assert "moderator_http_request_duration_seconds_bucket" in text
