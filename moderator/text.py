@@ -29,9 +29,22 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import regex
 
-from moderator import _confusables
+from moderator import _chars
+from moderator._chars import (
+    ASCII_LETTER,
+    CYRILLIC,
+    DIGIT,
+    FOLD,
+    INVISIBLE,
+    LETTER,
+    LOOKALIKE,
+    PLAIN_CYR,
+    SYMBOL,
+    TOKEN,
+)
 from moderator.types import Span
 
 #: Bumped on every behaviour change: model cards record it, and a model trained
@@ -57,9 +70,10 @@ class NormalizedText:
 
 
 # Internal state: text plus, per character, the original [start, end).
-_State = tuple[str, list[int], list[int]]
-# A replacement: (piece, a, b) = `piece` stands for current-text indices [a, b).
-_Piece = tuple[str, int, int]
+_State = tuple[str, "list[int] | range", "list[int] | range"]
+# A replacement: (piece, a, b, exact): `piece` stands for current-text indices [a, b),
+# character for character if `exact`, else every character of it for the whole range.
+_Piece = tuple[str, int, int, bool]
 
 _INVISIBLE = regex.compile(
     r"[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Cc}--[\t\n\r\f\v]]+", regex.V1
@@ -73,27 +87,61 @@ _SPLIT = regex.compile(
 # Three spaced one-letter words (`а я в`, `и с о`) are ordinary text, not a split word.
 _ONE_LETTER_WORDS = frozenset("aiоиваяскуoж")
 _SPLIT_KEEP = regex.compile(_X)
-_TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}@$!|€]+")
 _REPEAT = regex.compile(r"(\p{L})\1{2,}")
 _HAS_LETTER = regex.compile(r"\p{L}")
 # Tokens whose digits are a number, not leetspeak: 5th, 10am, 2024г, mp3, g7, covid19, 1985.
 _NUMBERISH = regex.compile(r"[$€£]?\d+(?:[.,]\d+)*\p{L}{1,3}|\p{L}{1,2}\d|.*(\d)(?!\1)\d.*")
-_LEET_SYMBOLS = frozenset("@$!|€")
+_LEET_SYMBOLS = frozenset(_chars.LEET_SYMBOLS)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def normalize(text: str) -> NormalizedText:
-    """Normalise once per comment; see the module docstring for the steps and their order."""
+    """Normalise once per comment; see the module docstring for the steps and their order.
+
+    Each step first asks the character-class array whether it has anything to do:
+    ordinary text skips the per-position regex scans, which dominate the cost.
+    """
     n = len(text)
-    state: _State = (text, list(range(n)), list(range(1, n + 1)))
-    state = _rewrite(state, _INVISIBLE.finditer(text), lambda m: [])
+    state: _State = (text, range(n), range(1, n + 1))  # type: ignore[assignment]
+    codes, cls = _chars.classes(text)
+    if (cls & INVISIBLE).any():
+        state = _rewrite(state, _INVISIBLE.finditer(text), lambda m: [])
     state = _fold_case(state)
-    state = (state[0].translate(_confusables.LETTER_FOLD), state[1], state[2])
-    state = _rewrite(state, _SPLIT.finditer(state[0]), _join_split)
-    state = (_fold_words(state[0]), state[1], state[2])
-    state = _rewrite(state, _REPEAT.finditer(state[0]), _cut_repeat)
+    if state[0] != text:
+        codes, cls = _chars.classes(state[0])
+    folds = np.flatnonzero(cls & FOLD)
+    if folds.size:
+        state = (_replace_at(state[0], folds, _chars.LETTER_FOLD), state[1], state[2])
+    if _may_be_split(cls):
+        before = state[0]
+        state = _rewrite(state, _SPLIT.finditer(before), _join_split)
+        if state[0] is not before:
+            codes, cls = _chars.classes(state[0])
+    state = (_fold_words(state[0], cls), state[1], state[2])
+    same = codes[1:] == codes[:-1]
+    if (same[1:] & same[:-1] & (cls[2:] & LETTER).astype(bool)).any():
+        state = _rewrite(state, _REPEAT.finditer(state[0]), _cut_repeat)
     out, starts, ends = state
     return NormalizedText(text, out, tuple(starts), tuple(ends))
+
+
+def _replace_at(text: str, positions: np.ndarray, table: dict[int, str]) -> str:
+    """One-for-one character replacement at the given positions (offsets unchanged)."""
+    chars = list(text)
+    for i in positions.tolist():
+        chars[i] = table[ord(chars[i])]
+    return "".join(chars)
+
+
+def _may_be_split(cls: np.ndarray) -> bool:
+    """Are there two stand-alone letters within six characters of each other (`j i h`)?"""
+    x = (cls & (LETTER | DIGIT)).astype(bool)
+    x[np.flatnonzero(cls & SYMBOL)] = True
+    tok = (cls & TOKEN).astype(bool)
+    alone = x.copy()
+    alone[1:] &= ~tok[:-1]
+    alone[:-1] &= ~tok[1:]
+    return any((alone[:-gap] & alone[gap:]).any() for gap in range(2, 7) if gap < len(alone))
 
 
 def _rewrite(
@@ -112,10 +160,14 @@ def _rewrite(
         out.append(text[pos:a])
         new_starts += starts[pos:a]
         new_ends += ends[pos:a]
-        for piece, pa, pb in repl(match):
+        for piece, pa, pb, exact in repl(match):
             out.append(piece)
-            new_starts += [starts[pa]] * len(piece)
-            new_ends += [ends[pb - 1]] * len(piece)
+            if exact:
+                new_starts += starts[pa:pb]
+                new_ends += ends[pa:pb]
+            else:
+                new_starts += [starts[pa]] * len(piece)
+                new_ends += [ends[pb - 1]] * len(piece)
         pos = b
     if not pos:
         return state
@@ -128,9 +180,12 @@ def _rewrite(
 def _fold_case(state: _State) -> _State:
     """NFKC + casefold; ASCII stretches in bulk, other runs per base+combining-marks cluster."""
     text, starts, ends = state
-    text = text.translate(_ASCII_LOWER)
     if text.isascii():
-        return text, starts, ends
+        return text.lower(), starts, ends
+    folded = text.casefold()
+    if len(folded) == len(text) and unicodedata.is_normalized("NFKC", text):
+        return folded, starts, ends  # nearly all real text: one character for one
+    text = text.translate(_ASCII_LOWER)
     state = (text, starts, ends)
     return _rewrite(state, _NON_ASCII_RUN.finditer(text), _fold_run)
 
@@ -140,14 +195,14 @@ def _fold_run(match: regex.Match[str]) -> list[_Piece]:
     base = match.start()
     folded = run.casefold()
     if len(folded) == len(run) and unicodedata.is_normalized("NFKC", run):
-        return [(ch, base + i, base + i + 1) for i, ch in enumerate(folded)]
+        return [(folded, base, base + len(run), True)]
     pieces: list[_Piece] = []
     start = 0
     for i in range(1, len(run) + 1):
         if i == len(run) or not unicodedata.combining(run[i]):
             cluster = unicodedata.normalize("NFKC", run[start:i])
             cluster = unicodedata.normalize("NFKC", cluster.casefold())
-            pieces.extend((ch, base + start, base + i) for ch in cluster)
+            pieces.append((cluster, base + start, base + i, False))
             start = i
     return pieces
 
@@ -160,34 +215,47 @@ def _join_split(match: regex.Match[str]) -> list[_Piece]:
     if len(letters) < 2 or (
         spaced and len(kept) == 3 and all(ch in _ONE_LETTER_WORDS for ch in letters)
     ):
-        return [(match.group()[i], match.start() + i, match.start() + i + 1)
-                for i in range(len(match.group()))]
+        return [(match.group(), match.start(), match.end(), True)]
     base = match.start()
-    return [(ch, base + a + i, base + a + i + 1) for piece, a, _ in kept
-            for i, ch in enumerate(piece)]
+    return [(piece, base + a, base + b, True) for piece, a, b in kept]
 
 
 def _cut_repeat(match: regex.Match[str]) -> list[_Piece]:
     """Two letters stand for the run; the second maps to the rest of it so spans stay whole."""
     a, b = match.span()
     ch = match.group(1)
-    return [(ch, a, a + 1), (ch, a + 1, b)]
+    return [(ch, a, a + 1, False), (ch, a + 1, b, False)]
 
 
-def _fold_words(text: str) -> str:
-    """Confusable and leetspeak folds; both are one character for one, so offsets stay put."""
+def _fold_words(text: str, cls: np.ndarray) -> str:
+    """Confusable and leetspeak folds; both are one character for one, so offsets stay put.
+
+    Only words with a trigger are looked at: a look-alike letter, a digit or symbol
+    touching a letter, or Latin touching Cyrillic.
+    """
+    letter = (cls & LETTER).astype(bool)
+    trigger = (cls & LOOKALIKE).astype(bool) & ~(cls & (ASCII_LETTER | PLAIN_CYR)).astype(bool)
+    leet = (cls & (DIGIT | SYMBOL)).astype(bool)
+    latin = (cls & ASCII_LETTER).astype(bool)
+    cyrillic = (cls & CYRILLIC).astype(bool)
+    trigger[1:] |= (letter[:-1] & leet[1:]) | (latin[:-1] & cyrillic[1:])
+    trigger[:-1] |= (leet[:-1] & letter[1:]) | (cyrillic[:-1] & latin[1:])
+    hits = np.flatnonzero(trigger)
+    if not hits.size:
+        return text
+    tok = (cls & TOKEN).astype(bool)
+    edges = np.diff(np.concatenate(([False], tok, [False])).astype(np.int8))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    chosen = np.unique(np.searchsorted(starts, hits, side="right") - 1)
     out: list[str] = []
     pos = 0
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        if token.isalpha() and (token.isascii() or _confusables.plain_cyrillic(token)):
-            continue
+    for a, b in zip(starts[chosen].tolist(), ends[chosen].tolist(), strict=True):
+        token = text[a:b]
         folded = _fold_token(token)
         if folded != token:
-            a = match.start()
             out.append(text[pos:a])
             out.append(folded)
-            pos = match.end()
+            pos = b
     if not pos:
         return text
     out.append(text[pos:])
@@ -195,18 +263,18 @@ def _fold_words(text: str) -> str:
 
 
 def _fold_token(token: str) -> str:
-    script = _confusables.target_script(token)
+    script = _chars.target_script(token)
     if script is not None:
-        token = token.translate(_confusables.TO_SCRIPT[script])
+        token = token.translate(_chars.TO_SCRIPT[script])
     if token.isalpha() or not _HAS_LETTER.search(token) or _NUMBERISH.fullmatch(token):
         return token
-    cyrillic = script == "cyrillic" or (script is None and _confusables.has_cyrillic(token))
+    cyrillic = script == "cyrillic" or (script is None and _chars.has_cyrillic(token))
     return _unleet(token, cyrillic)
 
 
 def _unleet(token: str, cyrillic: bool) -> str:
     """Digits and symbols between or beside letters become the letters they stand for."""
-    table = _confusables.LEET_CYRILLIC if cyrillic else _confusables.LEET_LATIN
+    table = _chars.LEET_CYRILLIC if cyrillic else _chars.LEET_LATIN
     chars = list(token)
     lo, hi = 0, len(chars)
     while lo < hi and chars[lo] in "@!|":  # a mention or punctuation, not a letter

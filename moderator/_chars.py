@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
 import regex
 from confusable_homoglyphs.confusables import confusables_data
 
@@ -155,3 +156,57 @@ def target_script(token: str) -> str | None:
     if latin_ok:
         return "latin"
     return "cyrillic" if cyrillic_ok else None
+
+
+# ---------------------------------------------------------------------------
+# Character classes for the normaliser's cheap pre-checks: one array lookup per
+# comment tells which (rare) steps have anything to do, so ordinary text skips
+# the per-position regex scans.
+LETTER, MARK, DIGIT, SYMBOL, ASCII_LETTER, PLAIN_CYR, CYRILLIC, FOLD, INVISIBLE, LOOKALIKE = (
+    1 << i for i in range(10)
+)
+TOKEN = LETTER | MARK | DIGIT | SYMBOL
+LEET_SYMBOLS = "@$!|€"
+_ASTRAL = 0x10000  # every character above the BMP shares this slot
+
+
+def _build_classes() -> np.ndarray:
+    table = np.zeros(_ASTRAL + 1, dtype=np.uint16)
+    invisible = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Cc}--[\t\n\r\f\v]]",
+                              regex.V1)
+    for code in range(_ASTRAL):
+        ch = chr(code)
+        cat = unicodedata.category(ch)
+        bits = 0
+        if cat[0] == "L":
+            bits |= LETTER
+        elif cat[0] == "M":
+            bits |= MARK
+        elif cat[0] == "N":
+            bits |= DIGIT
+        if "a" <= ch.lower() <= "z" and ch.isascii():
+            bits |= ASCII_LETTER
+        if 0x400 <= code <= 0x52F:
+            bits |= CYRILLIC
+            if ch.lower() in PLAIN_CYRILLIC:
+                bits |= PLAIN_CYR
+        if code in LETTER_FOLD:
+            bits |= FOLD
+        if code in TO_LATIN:
+            bits |= LOOKALIKE
+        if invisible.match(ch):
+            bits |= INVISIBLE
+        table[code] = bits
+    for ch in LEET_SYMBOLS:
+        table[ord(ch)] |= SYMBOL
+    table[_ASTRAL] = INVISIBLE  # tags and other astral format characters: let the regex decide
+    return table
+
+
+_CLASSES = _build_classes()
+
+
+def classes(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Code points and class bits of every character of `text` (lone surrogates included)."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return codes, _CLASSES[np.minimum(codes, _ASTRAL)]
