@@ -63,6 +63,10 @@ def _build_letter_fold() -> dict[int, str]:
                     fold[ord(ch)] = glyph["c"]
                     break
     fold[ord("ё")] = "е"
+    # Connector punctuation (`_`, `‿`) separates words: `_jihad_` is the word jihad.
+    for code in range(0x10000):
+        if unicodedata.category(chr(code)) == "Pc":
+            fold[code] = " "
     return fold
 
 

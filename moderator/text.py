@@ -10,8 +10,9 @@ The steps, in order (each keeps the offset map):
    default-ignorable characters, C0/C1 controls other than whitespace;
 2. NFKC and case folding (full-width, mathematical and circled letters become
    plain letters);
-3. one-to-one letter folds: Latin letters with diacritics or hooks become their
-   base letter (``ʝ`` -> ``j``, ``é`` -> ``e``), Russian ``ё`` -> ``е``;
+3. one-to-one folds: Latin letters with diacritics or hooks become their base
+   letter (``ʝ`` -> ``j``, ``é`` -> ``e``), Russian ``ё`` -> ``е``, connector
+   punctuation (``_``) becomes a space;
 4. letters split by spaces, dots, dashes or underscores are joined
    (``j.i.h.a.d`` -> ``jihad``) when at least three single letters stand alone;
 5. per word: confusable look-alikes are folded when the word mixes scripts
