@@ -116,3 +116,15 @@ def test_serve_answers_over_http(server: str) -> None:
     assert status == 400 and "not valid JSON" in body["error"]["message"]
     status, body = post(f"{server}/v1/check", b"x" * 70_000)
     assert status == 413
+
+
+@pytest.mark.slow
+def test_serve_refuses_a_10mb_body_without_reading_it(server: str) -> None:
+    """Announce 10 MB, send 100 bytes: a 413 must come back at once, not after a read."""
+    port = int(server.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 10485760\r\n\r\n" + b"x" * 100)
+        reply = sock.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 413")
+    assert b"request_entity_too_large" in reply

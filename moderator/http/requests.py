@@ -11,6 +11,12 @@ from moderator.types import Comment
 
 MAX_CONTEXT_KEYS = 32
 CONTEXT_STRING_LIMIT = 2048
+#: Context members with a meaning of their own, and the types they must have.
+KNOWN_CONTEXT: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "article_url": (str, "a string"),
+    "author_id": ((str, int), "a string or an integer"),
+    "language": (str, "a string"),
+}
 
 
 def parse_json(body: bytes) -> Any:
@@ -99,6 +105,10 @@ def _parse_context(raw: Any) -> dict[str, Any]:
     context: dict[str, Any] = {}
     for key, value in raw.items():
         pointer = f"/context/{key}"
+        expected = KNOWN_CONTEXT.get(key)
+        if expected and not (isinstance(value, expected[0]) and not isinstance(value, bool)):
+            raise InvalidRequest(f"{pointer} must be {expected[1]}, not {_type_name(value)}.",
+                                 pointer=pointer)
         if isinstance(value, str):
             if len(value) > CONTEXT_STRING_LIMIT:
                 raise InvalidRequest(f"{pointer} is longer than {CONTEXT_STRING_LIMIT} characters.",

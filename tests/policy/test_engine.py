@@ -217,3 +217,19 @@ def test_classifier_scores_and_failures(with_classifier: Policy, scorer: FixedSc
     if scorer is not None and not scorer.fail:
         assert verdict.scores == {"propaganda": scorer.value}
         assert verdict.model == "propaganda/test"
+
+
+def test_huge_comment_is_rejected_by_length_without_running_the_classifier(
+    with_classifier: Policy,
+) -> None:
+    calls: list[int] = []
+
+    class CountingScorer(FixedScorer):
+        def score(self, texts: Sequence[str]) -> list[float]:
+            calls.append(len(texts))
+            return super().score(texts)
+
+    verdict = check(with_classifier, CountingScorer(0.99), comment="kill " * 20_000)
+    assert [f.code for f in verdict.findings] == ["comment.too_long"]
+    assert verdict.decision is Decision.REJECT
+    assert calls == []
