@@ -1,4 +1,4 @@
-"""`create_app`: config layered from defaults, MODERATOR_* environment and test config."""
+"""`create_app`: config layered from defaults, a TOML file, MODERATOR_* variables, test config."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from moderator.http import observability
+from moderator.http import config, observability
 from moderator.http.api import api
-from moderator.http.config import DEFAULTS, from_environment
 from moderator.http.errors import register_error_handlers
 from moderator.service import Moderator
 
@@ -18,8 +17,7 @@ from moderator.service import Moderator
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app and load policies and models once, onto `app.extensions`."""
     app = Flask(__name__)
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_mapping(from_environment())
+    app.config.from_mapping(config.load())
     if test_config:
         app.config.from_mapping(test_config)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])

@@ -1,11 +1,19 @@
-"""Configuration layers: defaults, then MODERATOR_* environment variables, then test config."""
+"""Configuration layers: defaults, then a TOML file, then MODERATOR_* variables, then test config.
+
+The file is named by MODERATOR_CONFIG (or `--config`); its `[moderator]` table takes the
+same keys in lower case (`policy_dir`, `max_body_bytes`, ...). Relative paths in the file
+are relative to the file.
+"""
 
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from moderator.errors import ModeratorError
 from moderator.service import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR
 
 DEFAULTS: dict[str, Any] = {
@@ -15,6 +23,12 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _ENV_CASTS: dict[str, type] = {"POLICY_DIR": str, "MODELS_DIR": str, "MAX_BODY_BYTES": int}
+#: Keys holding paths: resolved against the config file's folder when relative.
+_PATH_KEYS = {"POLICY_DIR", "MODELS_DIR"}
+
+
+class ConfigError(ModeratorError):
+    """A setting in the environment or the config file is invalid; names where."""
 
 
 def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
@@ -27,5 +41,40 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         try:
             found[key] = cast(raw)
         except ValueError as exc:
-            raise ValueError(f"MODERATOR_{key}={raw!r} is not a valid {cast.__name__}") from exc
+            raise ConfigError(f"MODERATOR_{key}={raw!r} is not a valid {cast.__name__}") from exc
     return found
+
+
+def from_file(path: Path) -> dict[str, Any]:
+    """The `[moderator]` table of a TOML config file, checked key by key."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from exc
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: is not valid UTF-8 TOML: {exc}") from exc
+    unknown_tables = sorted(set(data) - {"moderator"})
+    if unknown_tables:
+        raise ConfigError(f"{path}: {unknown_tables[0]}: is not a known table (use [moderator])")
+    found: dict[str, Any] = {}
+    for name, value in data.get("moderator", {}).items():
+        key = name.upper()
+        cast = _ENV_CASTS.get(key)
+        if cast is None or name != name.lower():
+            raise ConfigError(f"{path}: moderator.{name}: is not a known setting")
+        if not isinstance(value, cast) or isinstance(value, bool):
+            raise ConfigError(f"{path}: moderator.{name}: must be {cast.__name__}")
+        if key in _PATH_KEYS:
+            value = str((Path(path).parent / value).resolve())
+        found[key] = value
+    return found
+
+
+def load(environ: Mapping[str, str] = os.environ, config_file: Path | None = None) -> dict[str, Any]:
+    """Defaults, then the config file (argument or MODERATOR_CONFIG), then the environment."""
+    settings = dict(DEFAULTS)
+    file = config_file or environ.get("MODERATOR_CONFIG")
+    if file:
+        settings.update(from_file(Path(file)))
+    settings.update(from_environment(environ))
+    return settings
