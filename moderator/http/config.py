@@ -70,7 +70,9 @@ def from_file(path: Path) -> dict[str, Any]:
     return found
 
 
-def load(environ: Mapping[str, str] = os.environ, config_file: Path | None = None) -> dict[str, Any]:
+def load(
+    environ: Mapping[str, str] = os.environ, config_file: Path | None = None
+) -> dict[str, Any]:
     """Defaults, then the config file (argument or MODERATOR_CONFIG), then the environment."""
     settings = dict(DEFAULTS)
     file = config_file or environ.get("MODERATOR_CONFIG")
