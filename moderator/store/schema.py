@@ -1,0 +1,68 @@
+"""Tables of the store. Alembic migrations (store/migrations) create them; this is the map.
+
+Privacy by construction: no column holds an email address or an IP address in clear,
+only `*_hash` columns with a keyed hash (see `moderator.store.privacy`). Held comments
+keep their text only until the retention purge; labels keep text, label and language,
+which is what training needs, and nothing that identifies the commenter.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class HeldComment(Base):
+    """A comment the checker held for review, and the moderator's decision once taken."""
+
+    __tablename__ = "held_comments"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(32), unique=True)
+    site: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    text_field: Mapped[str] = mapped_column(String(200))
+    #: Text fields as typed (emails excluded); NULL after the retention purge.
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: Email field name -> keyed hash of the normalised address.
+    email_hashes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    ip_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    findings: Mapped[list[Any]] = mapped_column(JSON)
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON)
+    policy: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    label: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (Index("ix_held_site_status_seq", "site", "status", "seq"),
+                      Index("ix_held_created_at", "created_at"))
+
+
+class Label(Base):
+    """One labelled text for training: from a moderator's decision or POST /v1/labels."""
+
+    __tablename__ = "labels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    text: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(16))
+    lang: Mapped[str] = mapped_column(String(16))
+    #: `moderator` (a queue decision) or `api` (POST /v1/labels).
+    origin: Mapped[str] = mapped_column(String(16))
+    comment_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("held_comments.id", ondelete="SET NULL"), nullable=True,
+        unique=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

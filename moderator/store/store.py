@@ -1,0 +1,258 @@
+"""The review queue and the labels, behind one `Store` that owns its engine.
+
+Writes that two workers could race on are single conditional statements
+(`UPDATE ... WHERE status = 'pending'`), so exactly one decision wins and none is lost.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, null, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderator.errors import ModeratorError
+from moderator.store.engine import make_engine, upgrade
+from moderator.store.privacy import keyed_hash
+from moderator.store.schema import HeldComment, Label
+from moderator.types import Comment, Verdict
+
+DECISIONS = {"approve": "approved", "reject": "rejected"}
+STATUSES = ("pending", "approved", "rejected", "all")
+LABELS = ("propaganda", "discusses", "other")
+#: Context members that carry a commenter's IP address; stored only as a keyed hash.
+IP_KEYS = ("ip", "ip_address", "remote_addr", "client_ip")
+PURGE_EVERY_SECONDS = 3600
+
+
+class StoreError(ModeratorError):
+    """Root of the store's refusals."""
+
+
+class NotFound(StoreError):
+    def __init__(self, comment_id: str) -> None:
+        self.comment_id = comment_id
+        super().__init__(f"no held comment with id {comment_id!r}")
+
+
+class AlreadyDecided(StoreError):
+    def __init__(self, comment_id: str, status: str) -> None:
+        self.comment_id = comment_id
+        self.status = status
+        super().__init__(f"comment {comment_id!r} was already decided ({status})")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back naive; everything stored is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    value = _aware(value)
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def export_lang(language: str | None) -> str:
+    """The data files' `lang` column: ISO 639-1, `und` where the detector said `other`."""
+    return language if language and language != "other" else "und"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """One held comment as a moderator sees it."""
+
+    id: str
+    site: str
+    status: str
+    created_at: datetime
+    text_field: str
+    fields: Mapping[str, str] | None
+    findings: list[Any]
+    scores: Mapping[str, float]
+    policy: str
+    model: str | None
+    language: str | None
+    decision: str | None
+    label: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: HeldComment) -> QueueItem:
+        return cls(row.id, row.site, row.status, _aware(row.created_at) or utcnow(),
+                   row.text_field, row.fields, row.findings, row.scores, row.policy,
+                   row.model, row.language, row.decision, row.label, row.decided_by,
+                   _aware(row.decided_at))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "site": self.site, "status": self.status,
+            "created_at": iso(self.created_at),
+            "text": (self.fields or {}).get(self.text_field) if self.fields is not None else None,
+            "fields": dict(self.fields) if self.fields is not None else None,
+            "findings": list(self.findings), "scores": dict(self.scores),
+            "policy": self.policy, "model": self.model, "language": self.language,
+            "decision": None if self.decision is None else {
+                "decision": self.decision, "label": self.label,
+                "decided_by": self.decided_by, "decided_at": iso(self.decided_at)},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRow:
+    text: str
+    label: str
+    source: str
+    lang: str
+
+
+class Store:
+    """Held comments and labels in SQLite or PostgreSQL (whatever the URL names)."""
+
+    def __init__(self, engine: Engine, hash_key: bytes, retention_days: int | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self._session = sessionmaker(engine, expire_on_commit=False)
+        self._key = hash_key
+        self.retention_days = retention_days
+        self._clock = clock
+        self._last_purge: float | None = None
+
+    @classmethod
+    def open(cls, url: str, hash_key: bytes, retention_days: int | None = None,
+             migrate: bool = True) -> Store:
+        """Connect and (by default) bring the schema to head before the first query."""
+        engine = make_engine(url)
+        if migrate:
+            upgrade(engine)
+        return cls(engine, hash_key, retention_days)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _tx(self) -> Session:
+        return self._session.begin()  # type: ignore[return-value]
+
+    # -- the queue -------------------------------------------------------------------
+
+    def hold(self, comment: Comment, verdict: Verdict, text_field: str,
+             email_fields: tuple[str, ...] = ()) -> str:
+        """Store a comment held for review; returns the id that goes into the verdict."""
+        self.maybe_purge()
+        fields = {k: v for k, v in comment.fields.items() if k not in email_fields}
+        emails = {k: keyed_hash(self._key, "email", v)
+                  for k, v in comment.fields.items() if k in email_fields and v}
+        ip = next((str(comment.context[k]) for k in IP_KEYS if comment.context.get(k)), None)
+        row = HeldComment(
+            id=uuid.uuid4().hex, site=comment.site, status="pending", created_at=self._clock(),
+            text_field=text_field, fields=fields, email_hashes=emails,
+            ip_hash=keyed_hash(self._key, "ip", ip) if ip else None,
+            findings=[f.to_dict() for f in verdict.findings], scores=dict(verdict.scores),
+            policy=verdict.policy, model=verdict.model, language=verdict.language)
+        with self._tx() as session:
+            session.add(row)
+        return row.id
+
+    def get(self, comment_id: str) -> QueueItem:
+        with self._session() as session:
+            row = session.scalar(select(HeldComment).where(HeldComment.id == comment_id))
+        if row is None:
+            raise NotFound(comment_id)
+        return QueueItem.from_row(row)
+
+    def queue(self, site: str | None = None, status: str = "pending", limit: int = 50,
+              after: int = 0) -> tuple[list[QueueItem], int | None]:
+        """Oldest first, `limit` at a time; the second value is the cursor of the next page."""
+        query = select(HeldComment).where(HeldComment.seq > after)
+        if site is not None:
+            query = query.where(HeldComment.site == site)
+        if status != "all":
+            query = query.where(HeldComment.status == status)
+        query = query.order_by(HeldComment.seq).limit(limit + 1)
+        with self._session() as session:
+            rows = list(session.scalars(query))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return [QueueItem.from_row(r) for r in rows], (rows[-1].seq if more else None)
+
+    def decide(self, comment_id: str, decision: str, label: str, moderator: str) -> QueueItem:
+        """Record a moderator's decision and its label in one transaction; first one wins."""
+        status = DECISIONS[decision]
+        now = self._clock()
+        with self._tx() as session:
+            won = session.execute(
+                update(HeldComment)
+                .where(HeldComment.id == comment_id, HeldComment.status == "pending")
+                .values(status=status, decision=decision, label=label, decided_by=moderator,
+                        decided_at=now)
+                .execution_options(synchronize_session=False))
+            row = session.scalar(select(HeldComment).where(HeldComment.id == comment_id))
+            if row is None:
+                raise NotFound(comment_id)
+            if won.rowcount != 1:  # type: ignore[attr-defined]
+                raise AlreadyDecided(comment_id, row.status)
+            text = (row.fields or {}).get(row.text_field)
+            if text:
+                session.add(Label(text=text, label=label, lang=export_lang(row.language),
+                                  origin="queue", comment_id=comment_id, created_by=moderator,
+                                  created_at=now))
+        return QueueItem.from_row(row)
+
+    # -- labels ----------------------------------------------------------------------
+
+    def add_label(self, text: str, label: str, lang: str | None, moderator: str) -> int:
+        """A label submitted from elsewhere (POST /v1/labels)."""
+        row = Label(text=text, label=label, lang=lang or "und", origin="api",
+                    created_by=moderator, created_at=self._clock())
+        with self._tx() as session:
+            session.add(row)
+        return row.id
+
+    def labels(self) -> Iterator[LabelRow]:
+        """Every label, oldest first, in the shape of the shared data files."""
+        with self._session() as session:
+            for row in session.scalars(select(Label).order_by(Label.id)):
+                yield LabelRow(row.text, row.label, f"moderator_{row.origin}", row.lang)
+
+    def count(self) -> dict[str, int]:
+        """Row counts by table and status (tests and `moderator store stats`)."""
+        with self._session() as session:
+            out = {f"held_{status}": n for status, n in session.execute(
+                select(HeldComment.status, func.count()).group_by(HeldComment.status))}
+            out["labels"] = session.scalar(select(func.count()).select_from(Label)) or 0
+        return out
+
+    # -- retention -------------------------------------------------------------------
+
+    def purge(self, days: int, now: datetime | None = None) -> int:
+        """Drop the text of held comments older than `days`; decisions and labels stay."""
+        now = now or self._clock()
+        with self._tx() as session:
+            result = session.execute(
+                update(HeldComment)
+                .where(HeldComment.created_at < now - timedelta(days=days),
+                       HeldComment.purged_at.is_(None))
+                .values(fields=null(), purged_at=now)
+                .execution_options(synchronize_session=False))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def maybe_purge(self) -> None:
+        """Run the retention purge at most once an hour per process."""
+        if self.retention_days is None:
+            return
+        if self._last_purge is not None and \
+                time.monotonic() - self._last_purge < PURGE_EVERY_SECONDS:
+            return
+        self._last_purge = time.monotonic()
+        self.purge(self.retention_days)
