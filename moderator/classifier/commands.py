@@ -1,7 +1,148 @@
-"""Click commands for training, evaluating and scoring models."""
+"""Click commands for training, evaluating and scoring models.
+
+Output goes to stdout as JSON or short summaries; comment text never reaches logs.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from moderator.classifier.registry import DEFAULT_NAME, resolve_current, set_current
+from moderator.errors import ModeratorError
+
+DEFAULT_MODELS = Path("models")
+
+_data_option = click.option(
+    "--data", "data_paths", multiple=True, required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Labelled CSV (text,label,source,lang); repeat for several files.",
+)
+
+
+def _model_dir(model: Path | None) -> Path:
+    return model if model is not None else resolve_current(DEFAULT_MODELS, DEFAULT_NAME)
+
+
+def _fail(exc: ModeratorError) -> None:
+    raise click.ClickException(str(exc)) from exc
+
+
+@click.command()
+@_data_option
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Model directory, models/<name>/<version>.")
+@click.option("--loso/--no-loso", default=False,
+              help="Also run leave-one-source-out and put its table in the card.")
+@click.option("--promote", is_flag=True, help="Point models/<name>/CURRENT at this version.")
+def train(data_paths: tuple[Path, ...], out: Path, loso: bool, promote: bool) -> None:
+    """Train the propaganda classifier and write model.joblib + card.json."""
+    from moderator.classifier.recipe import train_and_save
+    from moderator.classifier.train import Params
+
+    def say(msg: str) -> None:
+        click.echo(msg, err=True)
+
+    try:
+        card = train_and_save(sorted(data_paths), out, Params(), with_loso=loso, progress=say)
+        if promote:
+            set_current(out.parent.parent, out.parent.name, out.name)
+    except ModeratorError as exc:
+        _fail(exc)
+    metrics = card["metrics"]["random_split_validation"]
+    click.echo(json.dumps({
+        "model": card["version"], "thresholds": card["thresholds"],
+        "validation_roc_auc": metrics["roc_auc"],
+        "validation_recall_at_1pct_fpr": metrics["recall_at_1pct_fpr"],
+    }))
+    if loso:
+        click.echo(card["metrics"]["leave_one_source_out_markdown"])
+
+
+@click.command()
+@click.option("--model", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Model directory (default: the promoted models/propaganda).")
+@_data_option
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+@click.option("--include-training-rows", is_flag=True,
+              help="Do not drop rows the model trained on (optimistic numbers).")
+@click.option("--loso", is_flag=True,
+              help="Leave-one-source-out with the training recipe instead of a saved model.")
+def evaluate(model: Path | None, data_paths: tuple[Path, ...], as_json: bool,
+             include_training_rows: bool, loso: bool) -> None:
+    """ROC-AUC, PR-AUC, precision/recall and FPR on discusses/other, per source and language."""
+    from moderator.classifier import evaluate as ev
+    from moderator.classifier.data import load_csvs
+    from moderator.classifier.metrics import loso_markdown
+    from moderator.classifier.model import load_model
+    from moderator.classifier.train import Params
+
+    try:
+        data = load_csvs(sorted(data_paths))
+        if loso:
+            rows = ev.loso(data, Params(), progress=lambda m: click.echo(m, err=True))
+            if as_json:
+                click.echo(json.dumps(rows, indent=2))
+            else:
+                click.echo(loso_markdown(rows))
+                for miss in ev.loso_targets(rows):
+                    click.echo(f"missed: {miss}")
+            return
+        result = ev.evaluate_model(load_model(_model_dir(model)), data, include_training_rows)
+    except ModeratorError as exc:
+        _fail(exc)
+    click.echo(json.dumps(result, indent=2) if as_json else _summary(result))
+
+
+def _summary(r: dict[str, Any]) -> str:
+    """A few readable lines; the full table is in --json."""
+    lines = [f"model {r['model']}  thresholds {r['thresholds']}  "
+             f"(dropped {r['training_rows_dropped']} training rows)",
+             f"ROC-AUC {r['roc_auc']}  PR-AUC {r['pr_auc']}  "
+             f"recall@1%FPR {r['recall_at_1pct_fpr']}",
+             f"review {r['review']}", f"reject {r['reject']}", "per source (review):"]
+    for src, block in r["by_source"].items():
+        lines.append(f"  {src}: rows {block['rows']} review {block['review']}")
+    return "\n".join(lines)
+
+
+@click.command()
+@click.option("--model", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Model directory (default: the promoted models/propaganda).")
+@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1))
+def score(model: Path | None, batch_size: int) -> None:
+    """Read JSON lines {"text": ...} on stdin, write {"score": ...} lines, in batches."""
+    from moderator.classifier.model import load_model
+
+    try:
+        loaded = load_model(_model_dir(model))
+    except ModeratorError as exc:
+        _fail(exc)
+    batch: list[str] = []
+
+    def flush() -> None:
+        for s in loaded.score(batch):
+            sys.stdout.write(json.dumps({"score": round(s, 6)}) + "\n")
+        sys.stdout.flush()
+        batch.clear()
+
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            text = json.loads(line)["text"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise click.ClickException(f"line {number}: expected {{\"text\": ...}}") from exc
+        if not isinstance(text, str):
+            raise click.ClickException(f"line {number}: \"text\" must be a string")
+        batch.append(text)
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+
+
+COMMANDS: list[click.Command] = [train, evaluate, score]

@@ -1,0 +1,200 @@
+"""Text -> hashed features for the propaganda classifier, and the same tokens for explanations.
+
+Everything here is module level so that unpickling a saved Pipeline finds it.
+
+Why the features look like this:
+
+* `normalize_texts` runs `moderator.text.normalize` first, so the classifier sees what
+  the rules see (NFKC, case folding, and whatever de-obfuscation the normaliser adds).
+* `tokenize` drops the *form* of a tweet (URLs, @mentions, a leading RT, HTML entities,
+  the `#` of hashtags, emoji and punctuation), so that "looks like a tweet" cannot stand
+  in for "is propaganda". It returns offsets into the normalised text, which the
+  normaliser maps back to what the user typed.
+* Features are hashed (no vocabulary in the artifact): words, word pairs, character
+  n-grams inside words (inflection, glued hashtags) and two pooled lexicon counts, one
+  for how propagandists name their state, enemies and dead and one for how reporters
+  and critics name the same things. The pooled counts let the weight learned from
+  common terms carry over to rare ones in sources the model never saw.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction import FeatureHasher
+
+from moderator.text import normalize
+
+# Bump when tokenisation or feature strings change: it is recorded in the model card.
+FEATURES_VERSION = "2"
+
+_SKIP = re.compile(
+    r"https?://\S+|www\.\S+|\S+\.(?:com|ly|co|me|org|net)/\S*"  # links, short links
+    r"|@\w+"  # mentions
+    r"|&#?\w+;"  # HTML entities kept by the sources
+    r"|^\s*rt\b",  # retweet marker
+)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_DIGITS = re.compile(r"\d")
+
+# Pooled lexicons (already case-folded). Phrases are matched as word pairs.
+IN_GROUP = frozenset(
+    [
+        "khilafah", "khilafa", "khilafat", "khilafa's", "dawlah", "dawla", "dawlat",
+        "dawlatul", "wilayah", "wilayat", "amaq", "baqiyah", "baqiya", "kuffar", "kufar",
+        "kuffaar", "kafir", "kafirs", "kaafir", "murtad", "murtadd", "murtadeen",
+        "murtaddin", "murtadin", "mushrikin", "mushrikeen", "rafidah", "rafida", "rafidi",
+        "rawafid", "rafidites", "nusayri", "nusayris", "nusayriyyah", "sahwat", "sahwa",
+        "taghut", "taghoot", "tawaghit", "crusaders", "crusader", "safavid", "safavids",
+        "apostate", "apostates", "munafiqeen", "munafiqin", "shaheed", "shuhada",
+        "shuhadaa", "shahada", "taqabbalahullah", "taqabalallah", "taqabbalallah",
+        "istishhad", "istishhadi", "inghimasi", "mujahid", "mujahideen", "mujahidin",
+        "mujahedeen", "muwahhid", "muwahhideen", "ansar", "muhajir", "muhajireen", "hijrah",
+        "bayah", "bay'ah", "baya", "sabilillah", "fisabilillah", "tawheed", "tawhid",
+        "ummah", "кафиры", "кафир", "муртады", "муртад", "тагут", "тагуты", "вилаят",
+        "халифата", "моджахеды", "муджахиды", "таухид"
+    ]
+)
+IN_GROUP_PAIRS = frozenset(
+    {
+        ("islamic", "state"),
+        ("soldiers", "of"),
+        ("the", "khilafah"),
+        ("the", "caliphate"),
+        ("may", "allah"),
+        ("allah", "accept"),
+        ("fi", "sabilillah"),
+        ("amirul", "mu"),
+        ("remaining", "and"),
+    }
+)
+OUT_GROUP = frozenset(
+    [
+        "isis", "isil", "daesh", "daish", "terrorist", "terrorists", "terrorism",
+        "militant", "militants", "extremist", "extremists", "extremism", "jihadist",
+        "jihadists", "radicalised", "radicalized", "radicalisation", "radicalization",
+        "insurgents", "condemn", "condemned", "condemns", "condemnation", "victims",
+        "suspect", "suspects", "police", "officials", "reported", "according",
+        "investigation", "arrested", "counterterrorism", "propaganda", "killed", "attack",
+        "attacks", "игил", "игиля", "даиш", "террорист", "террористы", "террористов",
+        "терроризм", "терроризма", "экстремист", "экстремисты", "экстремизм", "боевики",
+        "боевиков", "теракт", "теракта", "осудил", "жертвы", "полиция", "лаңкес",
+        "лаңкестер", "лаңкестік"
+    ]
+)
+OUT_GROUP_PAIRS = frozenset({("so", "called"), ("terror", "group"), ("terrorist", "group")})
+
+
+def normalize_texts(texts: Iterable[str]) -> list[str]:
+    """The normalised form of every text (first step of the Pipeline)."""
+    return [normalize(text).text for text in texts]
+
+
+def tokenize(text: str) -> list[tuple[str, int, int]]:
+    """Words of an already normalised text as (word, start, end), skipping tweet form."""
+    skip = [m.span() for m in _SKIP.finditer(text)]
+    tokens: list[tuple[str, int, int]] = []
+    j = 0
+    for match in _WORD.finditer(text):
+        start, end = match.span()
+        while j < len(skip) and skip[j][1] <= start:
+            j += 1
+        if j < len(skip) and skip[j][0] < end:
+            continue
+        tokens.append((_DIGITS.sub("0", match.group()), start, end))
+    return tokens
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def char_grams(word: str, low: int, high: int) -> tuple[str, ...]:
+    """Character n-grams of one word with boundary marks (cached: words repeat a lot)."""
+    padded = f" {word} "
+    grams = [
+        "c" + padded[i : i + n]
+        for n in range(low, high + 1)
+        for i in range(len(padded) - n + 1)
+    ]
+    return tuple(grams) if len(padded) > low else ("c" + padded,)
+
+
+def word_features(word: str, char_range: tuple[int, int] | None, lexicon: bool) -> list[str]:
+    """Feature strings that belong to one word (used by the vectoriser and explanations)."""
+    feats = ["w" + word]
+    if char_range:
+        feats.extend(char_grams(word, *char_range))
+    if lexicon:
+        if word in IN_GROUP:
+            feats.append("L+")
+        if word in OUT_GROUP:
+            feats.append("L-")
+    return feats
+
+
+def pair_features(first: str, second: str, lexicon: bool) -> list[str]:
+    """Feature strings that belong to one pair of neighbouring words."""
+    feats = [f"b{first}\x01{second}"]
+    if lexicon:
+        if (first, second) in IN_GROUP_PAIRS:
+            feats.append("L+")
+        if (first, second) in OUT_GROUP_PAIRS:
+            feats.append("L-")
+    return feats
+
+
+class HashedFeatures(TransformerMixin, BaseEstimator):
+    """Normalised texts -> log-scaled, L2-normalised hashed counts (stateless, no vocabulary)."""
+
+    def __init__(
+        self,
+        n_features: int = 1 << 19,
+        char_range: tuple[int, int] | None = (3, 5),
+        pairs: bool = True,
+        lexicon: bool = True,
+    ) -> None:
+        self.n_features = n_features
+        self.char_range = char_range
+        self.pairs = pairs
+        self.lexicon = lexicon
+
+    def fit(self, texts: Sequence[str], y: object = None) -> HashedFeatures:
+        self.n_features_out_ = self.n_features
+        return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True
+
+    def features(self, text: str) -> list[str]:
+        """All feature strings of one normalised text."""
+        words = [w for w, _, _ in tokenize(text)]
+        feats: list[str] = []
+        for word in words:
+            feats.extend(word_features(word, self.char_range, self.lexicon))
+        if self.pairs:
+            for first, second in itertools.pairwise(words):
+                feats.extend(pair_features(first, second, self.lexicon))
+        return feats
+
+    def hasher(self) -> FeatureHasher:
+        return FeatureHasher(
+            n_features=self.n_features, input_type="string", alternate_sign=False,
+            dtype=np.float32,
+        )
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        counts = self.hasher().transform(self.features(t) for t in texts)
+        counts = sp.csr_matrix(counts, dtype=np.float32)
+        np.log1p(counts.data, out=counts.data)
+        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sp.csr_matrix(sp.diags(1.0 / norms).astype(np.float32) @ counts)
+
+    def index_of(self, feature: str) -> int:
+        """The column a feature string hashes to (same hash as `transform`)."""
+        row = self.hasher().transform([[feature]])
+        return int(row.indices[0])

@@ -1,0 +1,84 @@
+"""One training run end to end: data -> fitted pipeline -> model directory with its card."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import moderator.text
+from moderator.classifier.data import licences_for, load_csvs
+from moderator.classifier.evaluate import loso, loso_targets
+from moderator.classifier.features import FEATURES_VERSION
+from moderator.classifier.metrics import loso_markdown
+from moderator.classifier.model import save_model
+from moderator.classifier.train import Params, fit
+
+log = logging.getLogger(__name__)
+
+# A fixed probe: if the normaliser's output for it changes, the model needs a retrain.
+_PROBE = "Ｔｅｒｒｏｒ ÉTAT İstanbul ß ﬁ Аль-Каида 1sl4m1c $tate h.o.l.y ٣ 𝐰𝐚𝐫 ǅ"
+
+
+def normalizer_fingerprint() -> dict[str, str]:
+    """What normaliser the model was trained with: its version, source hash and behaviour."""
+    source = inspect.getsource(moderator.text)
+    return {
+        "version": str(getattr(moderator.text, "VERSION", "unversioned")),
+        "source_sha256": hashlib.sha256(source.encode("utf-8")).hexdigest(),
+        "probe_sha256": hashlib.sha256(
+            moderator.text.normalize(_PROBE).text.encode("utf-8")).hexdigest(),
+        "features_version": FEATURES_VERSION,
+    }
+
+
+def version_name(out: Path) -> str:
+    """`models/propaganda/2026.11.25` -> `propaganda/2026.11.25`."""
+    return f"{out.parent.name}/{out.name}"
+
+
+def train_and_save(
+    paths: Sequence[Path],
+    out: Path,
+    params: Params,
+    with_loso: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Train on `paths`, optionally run LOSO, write `out/model.joblib` and `out/card.json`."""
+    say = progress or (lambda _msg: None)
+    data = load_csvs(paths)
+    say(f"loaded {len(data)} rows from {len(paths)} files")
+    fitted = fit(data, params)
+    say(f"fitted on {fitted.train_rows} rows, validated on {fitted.validation_rows}")
+    card: dict[str, Any] = {
+        "name": out.parent.name,
+        "version": version_name(out),
+        "task": "probability that a comment is extremist propaganda "
+                "(recruitment, incitement, glorification); discussion is a negative",
+        "pipeline": [name for name, _ in fitted.pipeline.steps],
+        "normalizer": normalizer_fingerprint(),
+        "hyperparameters": params.to_dict(),
+        "thresholds": fitted.thresholds,
+        "threshold_rule": {
+            "review": {f"max_validation_fpr_{k}": v for k, v in params.review_fpr.items()},
+            "reject": {f"max_validation_fpr_{k}": v for k, v in params.reject_fpr.items()},
+        },
+        "data": {
+            "files": data.files,
+            "train_rows": fitted.train_rows,
+            "validation_rows": fitted.validation_rows,
+            "licences": licences_for(paths),
+        },
+        "metrics": {"random_split_validation": fitted.metrics},
+    }
+    if with_loso:
+        say("leave-one-source-out: one fit per source")
+        rows = loso(data, params, progress=say)
+        card["metrics"]["leave_one_source_out"] = rows
+        card["metrics"]["leave_one_source_out_markdown"] = loso_markdown(rows)
+        card["metrics"]["leave_one_source_out_missed_targets"] = loso_targets(rows)
+    save_model(fitted.pipeline, card, out)
+    return card
