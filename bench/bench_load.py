@@ -1,0 +1,175 @@
+"""Load benchmark: `moderator serve` against a bare Flask endpoint, same server, same workers.
+
+Both run under gunicorn with the same worker count and are driven by wrk with the same
+request bodies (real reader comments and tweets from ../shared/data, seeded sample), one
+after the other in this run. Prints requests/s, p50/p99 latency and errors for each, and
+the ratio of the checker's throughput to the bare endpoint's.
+
+    .venv/bin/python bench/bench_load.py [--workers 2] [--seconds 15] [--connections 16]
+
+Needs wrk (Debian package `wrk`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("MODERATOR_SHARED_DATA", REPO.parent / "shared" / "data"))
+SOURCES = ("sfu_ctc_comments.csv", "c3_news_comments.csv", "isextreme_scraped_tweets.csv",
+           "ru_sensitive_topics.csv", "kazsandra_kk_reviews.csv", "fifthtribe_isis_tweets.csv")
+
+
+def sample_bodies(count: int, seed: int) -> list[str]:
+    """`count` request bodies built from real texts across sources and languages."""
+    texts: list[str] = []
+    csv.field_size_limit(10_000_000)
+    for name in SOURCES:
+        with open(DATA / name, encoding="utf-8", newline="") as handle:
+            texts.extend(row["text"] for row in csv.DictReader(handle))
+    rng = random.Random(seed)
+    chosen = rng.sample(texts, count)
+    return [json.dumps({"site": "default", "fields": {"comment": text[:1500], "name": "Reader",
+                                                      "email": "reader@example.com"}})
+            for text in chosen]
+
+
+def lua_script(bodies: list[str]) -> str:
+    quoted = ",\n".join('"' + b.replace("\\", "\\\\").replace('"', '\\"') + '"' for b in bodies)
+    return f"""
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local bodies = {{
+{quoted}
+}}
+local i = 0
+request = function()
+  i = i % #bodies + 1
+  return wrk.format(nil, "/v1/check", nil, bodies[i])
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_ready(port: int, body: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("server exited before it was ready")
+        try:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/check",
+                                             data=body.encode(),
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("server did not become ready")
+
+
+def run_wrk(port: int, script: Path, seconds: int, connections: int) -> dict[str, float]:
+    output = subprocess.run(
+        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency",
+         "-s", str(script), f"http://127.0.0.1:{port}"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return parse_wrk(output)
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                              r"timeout (\d+)", output)
+    errors = int(non2xx.group(1)) if non2xx else 0
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "requests": total, "errors": errors}
+
+
+def serve(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=REPO)
+
+
+def measure(name: str, command: list[str], port: int, bodies: list[str], script: Path,
+            args: argparse.Namespace) -> dict[str, float]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = serve(command, env)
+    try:
+        wait_ready(port, bodies[0], process)
+        run_wrk(port, script, 2, args.connections)  # warm-up, not counted
+        result = run_wrk(port, script, args.seconds, args.connections)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    print(f"{name:<10} {result['rps']:>9.1f} {result['p50_ms']:>9.2f} {result['p99_ms']:>9.2f} "
+          f"{result['requests']:>9.0f} {result['errors']:>7.0f}", flush=True)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--bodies", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=20261125)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
+        return 2
+    if not (DATA / SOURCES[0]).is_file():
+        print(f"labelled data not found at {DATA} (set MODERATOR_SHARED_DATA)", file=sys.stderr)
+        return 2
+    bodies = sample_bodies(args.bodies, args.seed)
+    bin_dir = Path(sys.executable).parent
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "bodies.lua"
+        script.write_text(lua_script(bodies), encoding="utf-8")
+        print(f"{args.workers} gunicorn workers, wrk 1 thread x {args.connections} connections, "
+              f"{args.seconds}s each, {len(bodies)} distinct real comments")
+        print(f"{'endpoint':<10} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'requests':>9} "
+              f"{'errors':>7}")
+        port = free_port()
+        bare = measure("bare", [str(bin_dir / "gunicorn"), "-w", str(args.workers), "-b",
+                                f"127.0.0.1:{port}", "--chdir", str(REPO / "bench"),
+                                "bare_app:app"], port, bodies, script, args)
+        port = free_port()
+        checker = measure("moderator", [str(bin_dir / "moderator"), "serve", "--port", str(port),
+                                        "--workers", str(args.workers)],
+                          port, bodies, script, args)
+    ratio = checker["rps"] / bare["rps"]
+    print(f"throughput ratio moderator/bare: {ratio:.2f} (target >= 0.60); "
+          f"errors: {checker['errors']:.0f} (target 0)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
