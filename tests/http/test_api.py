@@ -154,3 +154,20 @@ def test_policy_describes_the_form(client: FlaskClient, conforms: Conforms) -> N
 def test_healthz(client: FlaskClient, conforms: Conforms) -> None:
     body = conforms(client.get("/healthz")).get_json()
     assert body == {"status": "ok", "sites": ["strict"], "models": []}
+
+
+def test_missing_model_degrades_health_and_holds_comments(tmp_path: object,
+                                                         openapi: object) -> None:
+    """A policy whose model cannot load: /healthz says degraded, comments go to review."""
+    from moderator.http import create_app
+
+    app = create_app({"MODELS_DIR": str(tmp_path)})  # the default policy, no models at all
+    client = app.test_client()
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "degraded"
+    [model] = health["models"]
+    assert model["name"] == "propaganda" and model["version"] is None and model["error"]
+    body = post(client, {"fields": {"comment": "A calm, ordinary comment.", "name": "Ann",
+                                    "email": "ann@example.com"}}).get_json()
+    assert body["decision"] == "review"
+    assert [f["code"] for f in body["findings"]] == ["system.classifier_unavailable"]
