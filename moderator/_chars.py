@@ -150,8 +150,10 @@ def target_script(token: str) -> str | None:
     if scripts < 2 and not (cyrillic and exotic):
         return None
     latin_ok = all(ord(ch) in TO_LATIN for ch in token if ch.isalpha() and not "a" <= ch <= "z")
-    if cyrillic and exotic and not latin and not other:
-        return "latin" if latin_ok else None
+    if cyrillic and exotic and latin_ok:
+        return "latin"  # ј, ԁ, ѕ are in no Russian or Kazakh word: they are there to look Latin
+    if scripts < 2:
+        return None
     cyrillic_ok = all(
         ord(ch) in TO_CYRILLIC for ch in token if ch.isalpha() and not "\u0400" <= ch <= "\u052f"
     )

@@ -50,7 +50,7 @@ from moderator.types import Span
 
 #: Bumped on every behaviour change: model cards record it, and a model trained
 #: on another normaliser's output must be retrained.
-NORMALIZER_VERSION = "2"
+NORMALIZER_VERSION = "3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +90,8 @@ _ONE_LETTER_WORDS = frozenset("aiоиваяскуoж")
 _SPLIT_KEEP = regex.compile(_X)
 _REPEAT = regex.compile(r"(\p{L})\1{2,}")
 _HAS_LETTER = regex.compile(r"\p{L}")
-# Tokens whose digits are a number, not leetspeak: 5th, 10am, 2024г, mp3, g7, covid19, 1985.
-_NUMBERISH = regex.compile(r"[$€£]?\d+(?:[.,]\d+)*\p{L}{1,3}|\p{L}{1,2}\d|.*(\d)(?!\1)\d.*")
+# Tokens whose digits are a number, not leetspeak: 5th, 10am, 2024г, g7, x86, mp3, covid19.
+_NUMBERISH = regex.compile(r"[$€£]?\d+(?:[.,]\d+)*\p{L}{1,3}|\p{L}\d+|mp[34]|.*(\d)(?!\1)\d.*")
 _LEET_SYMBOLS = frozenset(_chars.LEET_SYMBOLS)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -202,7 +202,7 @@ def _fold_run(match: regex.Match[str]) -> list[_Piece]:
     for i in range(1, len(run) + 1):
         if i == len(run) or not unicodedata.combining(run[i]):
             cluster = unicodedata.normalize("NFKC", run[start:i])
-            cluster = unicodedata.normalize("NFKC", cluster.casefold())
+            cluster = unicodedata.normalize("NFKC", cluster.casefold()).replace("i\u0307", "i")
             pieces.append((cluster, base + start, base + i, False))
             start = i
     return pieces
