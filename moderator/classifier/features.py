@@ -27,12 +27,12 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction import FeatureHasher
+from sklearn.utils import murmurhash3_32
 
 from moderator.text import normalize
 
 # Bump when tokenisation or feature strings change: it is recorded in the model card.
-FEATURES_VERSION = "2"
+FEATURES_VERSION = "3"
 
 _SKIP = re.compile(
     r"https?://\S+|www\.\S+|\S+\.(?:com|ly|co|me|org|net)/\S*"  # links, short links
@@ -99,6 +99,9 @@ def normalize_texts(texts: Iterable[str]) -> list[str]:
 def tokenize(text: str) -> list[tuple[str, int, int]]:
     """Words of an already normalised text as (word, start, end), skipping tweet form."""
     skip = [m.span() for m in _SKIP.finditer(text)]
+    digits = _DIGITS.search(text) is not None
+    if not skip and not digits:  # the common case for comments: no per-word checks
+        return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
     tokens: list[tuple[str, int, int]] = []
     j = 0
     for match in _WORD.finditer(text):
@@ -107,7 +110,8 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
             j += 1
         if j < len(skip) and skip[j][0] < end:
             continue
-        tokens.append((_DIGITS.sub("0", match.group()), start, end))
+        word = match.group()
+        tokens.append((_DIGITS.sub("0", word) if digits else word, start, end))
     return tokens
 
 
@@ -147,6 +151,20 @@ def pair_features(first: str, second: str, lexicon: bool) -> list[str]:
     return feats
 
 
+def column(feature: str, n_features: int) -> int:
+    """The column of one feature string: MurmurHash3 (seed 0) modulo the table size."""
+    return int(murmurhash3_32(feature, seed=0, positive=True)) % n_features
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def word_columns(
+    word: str, char_range: tuple[int, int] | None, lexicon: bool, n_features: int
+) -> np.ndarray:
+    """Columns of all features of one word, cached: hashing dominates the cost otherwise."""
+    feats = word_features(word, char_range, lexicon)
+    return np.fromiter((column(f, n_features) for f in feats), dtype=np.int32, count=len(feats))
+
+
 class HashedFeatures(TransformerMixin, BaseEstimator):
     """Normalised texts -> log-scaled, L2-normalised hashed counts (stateless, no vocabulary)."""
 
@@ -169,32 +187,35 @@ class HashedFeatures(TransformerMixin, BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return True
 
-    def features(self, text: str) -> list[str]:
-        """All feature strings of one normalised text."""
+    def columns(self, text: str) -> np.ndarray:
+        """Column of every feature occurrence in one normalised text (with repeats)."""
         words = [w for w, _, _ in tokenize(text)]
-        feats: list[str] = []
-        for word in words:
-            feats.extend(word_features(word, self.char_range, self.lexicon))
-        if self.pairs:
-            for first, second in itertools.pairwise(words):
-                feats.extend(pair_features(first, second, self.lexicon))
-        return feats
-
-    def hasher(self) -> FeatureHasher:
-        return FeatureHasher(
-            n_features=self.n_features, input_type="string", alternate_sign=False,
-            dtype=np.float32,
-        )
+        char_range = tuple(self.char_range) if self.char_range else None
+        parts = [word_columns(w, char_range, self.lexicon, self.n_features) for w in words]
+        if self.pairs and len(words) > 1:
+            pair_feats = [f for a, b in itertools.pairwise(words)
+                          for f in pair_features(a, b, self.lexicon)]
+            parts.append(np.array([column(f, self.n_features) for f in pair_feats], np.int32))
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        counts = self.hasher().transform(self.features(t) for t in texts)
-        counts = sp.csr_matrix(counts, dtype=np.float32)
-        np.log1p(counts.data, out=counts.data)
-        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sp.csr_matrix(sp.diags(1.0 / norms).astype(np.float32) @ counts)
+        indptr = [0]
+        indices: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        for text in texts:
+            cols, counts = np.unique(self.columns(text), return_counts=True)
+            weights = np.log1p(counts.astype(np.float32))
+            norm = float(np.sqrt(np.dot(weights, weights)))
+            indices.append(cols.astype(np.int32))
+            values.append(weights / norm if norm else weights)
+            indptr.append(indptr[-1] + len(cols))
+        return sp.csr_matrix(
+            (np.concatenate(values) if values else np.zeros(0, np.float32),
+             np.concatenate(indices) if indices else np.zeros(0, np.int32),
+             np.asarray(indptr, dtype=np.int64)),
+            shape=(len(texts), self.n_features), dtype=np.float32,
+        )
 
     def index_of(self, feature: str) -> int:
         """The column a feature string hashes to (same hash as `transform`)."""
-        row = self.hasher().transform([[feature]])
-        return int(row.indices[0])
+        return column(feature, self.n_features)
