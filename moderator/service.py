@@ -6,13 +6,19 @@ callers, so a host app can embed the checker with two lines.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from moderator.errors import ModelError
+from moderator.hotswap import ModelWatcher
 from moderator.policy import PolicySet, Scorer, run_policy
 from moderator.policy.model import Policy
-from moderator.types import Comment, Verdict
+from moderator.types import Comment, Decision, Verdict
+
+if TYPE_CHECKING:
+    from moderator.store import Store
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POLICY_DIR = PROJECT_ROOT / "rules" / "policies"
@@ -32,21 +38,30 @@ class Moderator:
     """Checks comments against the site's policy and the policy's model."""
 
     def __init__(self, policies: PolicySet, models: dict[str, Scorer | None],
-                 model_errors: dict[str, str] | None = None) -> None:
+                 model_errors: dict[str, str] | None = None, *,
+                 store: Store | None = None, watcher: ModelWatcher | None = None) -> None:
         self.policies = policies
         self._models = dict(models)
         self._model_errors = dict(model_errors or {})
+        #: Where comments held for review wait for a moderator (None: not kept).
+        self.store = store
+        #: Swaps in a newly promoted model without a restart (None: models stay fixed).
+        self.watcher = watcher
 
     @classmethod
     def from_paths(cls, policy_path: Path = DEFAULT_POLICY_DIR,
-                   models_dir: Path = DEFAULT_MODELS_DIR) -> Moderator:
+                   models_dir: Path = DEFAULT_MODELS_DIR, *, store: Store | None = None,
+                   watch: bool = True) -> Moderator:
         """Load the policies (a file or a folder), then every model they name.
 
         A model that fails to load is recorded, not raised: its policies then hold
         comments for review as their failure section says, and /healthz says why.
+        With `watch`, a later promotion (models/<name>/CURRENT) is picked up live.
         """
         policies = PolicySet.from_path(policy_path)
         names = {p.classifier.model for p in policies if p.classifier.enabled}
+        if watch:
+            return cls(policies, {}, store=store, watcher=ModelWatcher(models_dir, names))
         models: dict[str, Scorer | None] = {}
         errors: dict[str, str] = {}
         for name in sorted(names):
@@ -55,7 +70,13 @@ class Moderator:
             except ModelError as exc:
                 models[name] = None
                 errors[name] = str(exc)
-        return cls(policies, models, errors)
+        return cls(policies, models, errors, store=store)
+
+    def _snapshot(self) -> tuple[Mapping[str, Scorer | None], Mapping[str, str]]:
+        """The models for one request: taken once, so a request never mixes versions."""
+        if self.watcher is not None:
+            return self.watcher.snapshot()  # type: ignore[return-value]
+        return self._models, self._model_errors
 
     def policy(self, site: str) -> Policy:
         return self.policies.get(site)
@@ -63,16 +84,23 @@ class Moderator:
     def model_for(self, policy: Policy) -> Scorer | None:
         if not policy.classifier.enabled:
             return None
-        return self._models.get(policy.classifier.model)
+        return self._snapshot()[0].get(policy.classifier.model)
 
     def check(self, comment: Comment) -> Verdict:
+        """The verdict; a `review` one is stored for moderators and carries the queue id."""
         policy = self.policies.get(comment.site)
-        return run_policy(comment, policy, self.model_for(policy))
+        verdict = run_policy(comment, policy, self.model_for(policy))
+        if verdict.decision is Decision.REVIEW and self.store is not None:
+            emails = tuple(n for n, spec in policy.fields.items() if spec.type == "email")
+            verdict = replace(verdict, id=self.store.hold(comment, verdict,
+                                                          policy.classifier.field, emails))
+        return verdict
 
     def model_status(self) -> list[ModelStatus]:
+        models, errors = self._snapshot()
         return [
-            ModelStatus(name, model.version if model else None, self._model_errors.get(name))
-            for name, model in sorted(self._models.items())
+            ModelStatus(name, model.version if model else None, errors.get(name))
+            for name, model in sorted(models.items())
         ]
 
 

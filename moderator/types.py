@@ -89,9 +89,11 @@ class Verdict:
     policy: str
     model: str | None
     language: str | None = None
+    #: The review queue's id when the comment was held and stored for a moderator.
+    id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "decision": self.decision.value,
             "findings": [f.to_dict() for f in self.findings],
             "scores": dict(self.scores),
@@ -99,6 +101,9 @@ class Verdict:
             "model": self.model,
             "language": self.language,
         }
+        if self.id is not None:
+            out["id"] = self.id
+        return out
 
 
 def decide(findings: tuple[Finding, ...]) -> Decision:

@@ -74,7 +74,8 @@ def server(tmp_path: Path) -> Iterator[str]:
     """`moderator serve` as a real process (gunicorn, 2 workers) on a free port."""
     port = free_port()
     env = {**os.environ, "MODERATOR_POLICY_DIR": str(STRICT.parent),
-           "MODERATOR_MODELS_DIR": str(tmp_path)}
+           "MODERATOR_MODELS_DIR": str(tmp_path),
+           "MODERATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"}
     process = subprocess.Popen(
         [sys.executable, "-m", "moderator", "serve", "--port", str(port), "--workers", "2"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -86,7 +87,7 @@ def server(tmp_path: Path) -> Iterator[str]:
             try:
                 with urllib.request.urlopen(f"{base}/healthz", timeout=2):
                     break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(process.stderr.read().decode()) from None
                 time.sleep(0.2)

@@ -15,14 +15,20 @@ from typing import Any
 
 from moderator.errors import ModeratorError
 from moderator.service import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR
+from moderator.store import DEFAULT_DATABASE_URL
 
 DEFAULTS: dict[str, Any] = {
     "POLICY_DIR": str(DEFAULT_POLICY_DIR),
     "MODELS_DIR": str(DEFAULT_MODELS_DIR),
     "MAX_BODY_BYTES": 64 * 1024,
+    # The review queue's store: a SQLite file under var/ unless a URL names PostgreSQL.
+    "DATABASE_URL": DEFAULT_DATABASE_URL,
 }
 
-_ENV_CASTS: dict[str, type] = {"POLICY_DIR": str, "MODELS_DIR": str, "MAX_BODY_BYTES": int}
+_ENV_CASTS: dict[str, type] = {"POLICY_DIR": str, "MODELS_DIR": str, "MAX_BODY_BYTES": int,
+                               # Store and moderators: see README "Moderators".
+                               "DATABASE_URL": str, "ADMIN_KEYS": str, "HASH_KEY": str,
+                               "RETENTION_DAYS": int}
 #: Keys holding paths: resolved against the config file's folder when relative.
 _PATH_KEYS = {"POLICY_DIR", "MODELS_DIR"}
 

@@ -14,8 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url, text
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -78,6 +76,9 @@ def _file_lock(path: Path) -> Iterator[None]:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply the migrations up to `revision`, one process at a time."""
+    from alembic import command  # imported here: most processes never migrate twice
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     path = sqlite_path(str(engine.url))

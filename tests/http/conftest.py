@@ -23,7 +23,8 @@ def app(tmp_path: Path) -> Flask:
     from moderator.http import create_app
 
     return create_app({"POLICY_DIR": str(FIXTURE_POLICIES), "MODELS_DIR": str(tmp_path),
-                       "MAX_BODY_BYTES": 4096, "TESTING": True})
+                       "MAX_BODY_BYTES": 4096, "TESTING": True,
+                       "DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"})
 
 
 @pytest.fixture
