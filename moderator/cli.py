@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from moderator.admin_cli import COMMANDS as ADMIN_COMMANDS
 from moderator.classifier.commands import COMMANDS as CLASSIFIER_COMMANDS
 from moderator.errors import ModeratorError
 from moderator.service import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR, Moderator
@@ -84,5 +85,5 @@ def config_check(config_file: Path | None) -> None:
     click.echo("configuration ok")
 
 
-for _command in CLASSIFIER_COMMANDS:
+for _command in CLASSIFIER_COMMANDS + ADMIN_COMMANDS:
     main.add_command(_command)

@@ -1,0 +1,200 @@
+"""Moderators' and operators' commands: models, labels, retrain, store, admin keys.
+
+Settings come from the same layers as the server (`moderator.http.config.load`:
+defaults, MODERATOR_CONFIG file, MODERATOR_* variables), so a command run beside a
+server talks to the same database and the same models folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from moderator.errors import ModeratorError
+from moderator.service import PROJECT_ROOT
+
+DEFAULT_NAME = "propaganda"
+
+
+def _settings() -> dict[str, Any]:
+    from moderator.http.config import load
+
+    try:
+        return load()
+    except ModeratorError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _models_dir(option: Path | None) -> Path:
+    return option if option is not None else Path(_settings()["MODELS_DIR"])
+
+
+_models_option = click.option("--models", "models_dir", type=click.Path(path_type=Path),
+                              default=None, help="Models folder (default: MODERATOR_MODELS_DIR).")
+_name_option = click.option("--name", default=DEFAULT_NAME, show_default=True)
+
+
+@click.group()
+def models() -> None:
+    """List, promote and roll back model versions (servers follow within a second)."""
+
+
+@models.command("list")
+@_models_option
+@_name_option
+@click.option("--json", "as_json", is_flag=True)
+def list_models(models_dir: Path | None, name: str, as_json: bool) -> None:
+    """Every version, oldest first; * marks the one servers run."""
+    from moderator.promotion import list_versions
+
+    rows = list_versions(_models_dir(models_dir), name)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{'*' if r['current'] else ' '} {r['version']:<24} {r['created']}  "
+                   f"roc_auc={r['roc_auc']}  gate={r['gate'] or '-'}")
+
+
+@models.command("promote")
+@click.argument("version")
+@_models_option
+@_name_option
+def promote_model(version: str, models_dir: Path | None, name: str) -> None:
+    """Verify VERSION loads, then make it the current model."""
+    from moderator.promotion import promote
+
+    try:
+        previous = promote(_models_dir(models_dir), name, version)
+    except ModeratorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{name}: {previous or '(none)'} -> {version}")
+
+
+@models.command("rollback")
+@_models_option
+@_name_option
+def rollback_model(models_dir: Path | None, name: str) -> None:
+    """Return to the version promoted before the current one."""
+    from moderator.promotion import rollback
+
+    try:
+        undone, target = rollback(_models_dir(models_dir), name)
+    except ModeratorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{name}: {undone} -> {target}")
+
+
+def _open_store() -> Any:
+    from moderator.store import open_store
+
+    try:
+        return open_store(_settings())
+    except ModeratorError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+def labels() -> None:
+    """Labels from moderators' decisions and POST /v1/labels."""
+
+
+@labels.command("export")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def export_labels(out: Path) -> None:
+    """Write every label as CSV in the shared data format (text,label,source,lang; CRLF)."""
+    from moderator.retrain import write_labels_csv
+
+    store = _open_store()
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        n = write_labels_csv(store.labels(), tmp)
+        os.replace(tmp, out)
+    finally:
+        store.close()
+    click.echo(f"{n} labels -> {out}", err=True)
+
+
+def _data_paths(data: Path | None) -> list[Path]:
+    folder = data or Path(os.environ.get("MODERATOR_SHARED_DATA")
+                          or PROJECT_ROOT.parent / "shared" / "data")
+    paths = sorted(folder.glob("*.csv")) if folder.is_dir() else [folder]
+    if not paths or not all(p.is_file() for p in paths):
+        raise click.ClickException(f"no labelled CSV files at {folder} (use --data)")
+    return paths
+
+
+@click.command()
+@click.option("--data", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Base data: a folder of CSVs or one CSV (default: MODERATOR_SHARED_DATA).")
+@_models_option
+@_name_option
+@click.option("--version", default=None, help="Candidate version (default: a UTC timestamp).")
+@click.option("--promote/--no-promote", "auto_promote", default=True, show_default=True,
+              help="Promote the candidate when the gate allows it.")
+def retrain(data: Path | None, models_dir: Path | None, name: str, version: str | None,
+            auto_promote: bool) -> None:
+    """Train a candidate on base data + stored labels; promote it only if the gate passes."""
+    from moderator.retrain import retrain as run
+
+    store = _open_store()
+    try:
+        result = run(_data_paths(data), list(store.labels()), _models_dir(models_dir), name,
+                     version=version, auto_promote=auto_promote,
+                     progress=lambda m: click.echo(m, err=True))
+    except ModeratorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+    click.echo((result.path / "comparison.md").read_text(encoding="utf-8"))
+    click.echo(f"report: {result.path / 'comparison.json'}")
+    click.echo(f"{'promoted' if result.promoted else 'not promoted'}: {name}/{result.version}")
+    if result.report["decision"] != "promote":
+        sys.exit(3)
+
+
+@click.group()
+def store() -> None:
+    """The review queue's database."""
+
+
+@store.command("purge")
+@click.option("--days", type=click.IntRange(0), default=None,
+              help="Default: MODERATOR_RETENTION_DAYS.")
+def purge(days: int | None) -> None:
+    """Remove the text of held comments older than the retention period (labels stay)."""
+    settings = _settings()
+    days = days if days is not None else settings.get("RETENTION_DAYS")
+    if days is None:
+        raise click.ClickException("no retention period: pass --days or set "
+                                   "MODERATOR_RETENTION_DAYS")
+    st = _open_store()
+    try:
+        click.echo(f"purged the text of {st.purge(int(days))} held comments")
+    finally:
+        st.close()
+
+
+@click.group()
+def admin() -> None:
+    """Admin API keys."""
+
+
+@admin.command("hash-key")
+@click.option("--name", default=None, help="Who the key belongs to (recorded on decisions).")
+def hash_key(name: str | None) -> None:
+    """Read a key on stdin; print the entry to put in admin_keys instead of the key."""
+    from moderator.auth import MIN_KEY_LENGTH, hash_entry
+
+    secret = sys.stdin.readline().strip()
+    if len(secret) < MIN_KEY_LENGTH:
+        raise click.ClickException(f"a key needs at least {MIN_KEY_LENGTH} characters")
+    click.echo(hash_entry(secret, name))
+
+
+COMMANDS: list[click.Command] = [models, labels, retrain, store, admin]
