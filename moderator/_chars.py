@@ -116,6 +116,10 @@ def _build_to_cyrillic(to_latin: dict[int, str]) -> dict[int, str]:
 
 TO_LATIN = _build_to_latin()
 TO_CYRILLIC = _build_to_cyrillic(TO_LATIN)
+# Every Cyrillic stand-in for a Latin letter folds back (ь for b is only in this direction).
+for _code, _cyr in TO_CYRILLIC.items():
+    if _code <= ord("z"):
+        TO_LATIN.setdefault(ord(_cyr), chr(_code))
 TO_SCRIPT = {"latin": TO_LATIN, "cyrillic": TO_CYRILLIC}
 
 
@@ -133,12 +137,16 @@ def target_script(token: str) -> str | None:
 
     A word is folded only if every letter outside the target script has a
     look-alike in it; when both Latin and Cyrillic would do, the script most of
-    its letters already use wins (ties go to Latin). A word wholly in Cyrillic is
+    its letter runs already use wins (ties go to Latin). A word wholly in Cyrillic is
     re-scripted only if it uses letters from outside Russian/Kazakh (`јіһаԁ`).
     """
     latin = cyrillic = other = 0
     exotic = False
+    previous = ""
     for ch in token:
+        if ch == previous:
+            continue  # count runs, not letters: `tһһһһһe` is mostly Latin
+        previous = ch
         if "a" <= ch <= "z":
             latin += 1
         elif "\u0400" <= ch <= "\u052f":

@@ -90,8 +90,11 @@ _ONE_LETTER_WORDS = frozenset("aiоиваяскуoж")
 _SPLIT_KEEP = regex.compile(_X)
 _REPEAT = regex.compile(r"(\p{L})\1{2,}")
 _HAS_LETTER = regex.compile(r"\p{L}")
-# Tokens whose digits are a number, not leetspeak: 5th, 10am, 2024г, g7, x86, mp3, covid19.
-_NUMBERISH = regex.compile(r"[$€£]?\d+(?:[.,]\d+)*\p{L}{1,3}|\p{L}\d+|mp[34]|.*(\d)(?!\1)\d.*")
+# Tokens whose digits are a number, not leetspeak: 5th, 10am, 2024г, g7, x86, mp3, covid19,
+# 1985john (two different digits at an end); d34th and j3ws are leetspeak.
+_NUMBERISH = regex.compile(
+    r"[$€£]?\d+(?:[.,]\d+)*\p{L}{1,3}|\p{L}\d+|mp[34]|.*(\d)(?!\1)\d+|(\d)(?!\2)\d+.*"
+)
 _LEET_SYMBOLS = frozenset(_chars.LEET_SYMBOLS)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 

@@ -95,6 +95,9 @@ def test_a_word_wholly_in_cyrillic_stays_cyrillic(word: str) -> None:
         ("a11ah", "allah"),
         ("$hit", "shit"),
         ("b0mb", "bomb"),
+        ("d34th", "death"),
+        ("j3ws", "jews"),
+        ("th3", "the"),
         ("т3рр0р", "тзррор"),  # Cyrillic leetspeak: 3 is з, 0 is о
     ],
 )

@@ -5,8 +5,8 @@ written by a commenter and `jihad` written by an editor meet in the middle.
 Entry syntax, one per line in a word list:
 
 * a word: ``jihad``;
-* a phrase: ``join the caliphate``; between its words the text may hold any run
-  of spaces and punctuation (``join...the -- caliphate``);
+* a phrase: ``join the caliphate``; between its words the text may hold any short
+  run of spaces and punctuation (``join...the -- caliphate``) or none (``#jointhecaliphate``);
 * a stem: ``террорист*`` matches the word and any ending (``террористы``,
   ``террористов``); ``*`` only at the end of a word, after at least three letters.
 
@@ -27,6 +27,7 @@ from typing import Any
 
 import regex
 
+from moderator import _chars
 from moderator.errors import PolicyError
 from moderator.text import NormalizedText, normalize
 
@@ -34,12 +35,15 @@ from moderator.text import NormalizedText, normalize
 # lookbehind alone); the normaliser turns `_` into a space, so `\b` loses nothing.
 _LEFT = r"\b(?<![\p{L}\p{M}\p{N}])"
 _RIGHT = r"(?![\p{L}\p{M}\p{N}])"
-_GAP = r"[^\p{L}\p{M}\p{N}]{1,16}"
+# Between the words of a phrase: any short run of non-letters, or nothing at all, so the
+# hashtag `#killalljews` and `k i l l a l l j e w s` (joined into one run) still match.
+_GAP = r"[^\p{L}\p{M}\p{N}]{0,16}"
 _STEM_TAIL = r"[\p{L}\p{M}\p{N}]*+"
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _RUN = regex.compile(r"(.)\1*", regex.DOTALL)
 _BAD_STAR = regex.compile(r"(?<![\p{L}\p{M}\p{N}])\*|\*(?![\s\p{P}]|$)")
-_EQUIVALENT = {"i": "[il]", "l": "[il]", "е": "[ез]", "з": "[ез]"}
+_EQUIVALENT = {"i": "[il]", "е": "[ез]"}
+_TWIN_KEY = str.maketrans({"l": "i", "з": "е"})  # twins share one key so their runs merge
 _MIN_STEM = 3
 _END = ""  # trie key marking the end of an entry (no unit is empty)
 
@@ -156,14 +160,28 @@ def _entry_units(entry: str) -> tuple[str, ...]:
 
 
 def _word_units(word: str, stem: bool) -> list[str]:
+    """One unit per run of a letter (or of twin letters such as i/l, whose runs merge)."""
+    if len(word) == 1 and word.isalpha() and (twin := _script_twin(word)):
+        # A one-letter word is never "mixed script", so the normaliser cannot tell that
+        # Latin `k` in `присоединяйтесь k халифату` stands for Cyrillic `к`; accept either.
+        return [f"[{regex.escape(word)}{regex.escape(twin)}]{{1,2}}"]
     parts = []
-    for run in _RUN.finditer(word):
+    for run in _RUN.finditer(word.translate(_TWIN_KEY)):
         char, count = run.group(1), len(run.group())
-        unit = _EQUIVALENT.get(char, regex.escape(char))
-        if char.isalpha():
-            parts.append(f"{unit}{{1,2}}" if count == 1 else f"{unit}{{{count}}}")
+        twin = _EQUIVALENT.get(char)
+        if twin:
+            # Each twin letter may have been doubled or swapped for its twin: 1..2 per letter.
+            parts.append(f"{twin}{{{count},{2 * count}}}")
+        elif char.isalpha():
+            parts.append(f"{regex.escape(char)}{{1,2}}" if count == 1 else
+                         f"{regex.escape(char)}{{{count}}}")
         else:
-            parts.append(unit * count)
+            parts.append(regex.escape(char) * count)
     if stem:
         parts.append(_STEM_TAIL)
     return parts
+
+
+def _script_twin(letter: str) -> str | None:
+    """The look-alike of a letter in the other script (Latin k <-> Cyrillic к), if any."""
+    return _chars.TO_CYRILLIC.get(ord(letter)) or _chars.TO_LATIN.get(ord(letter))

@@ -16,7 +16,7 @@ from moderator.text import normalize
 
 WORDLISTS = Path(__file__).resolve().parents[2] / "rules" / "wordlists"
 ENTRIES = ["jihad", "kill", "join the caliphate", "террорист*", "лаңкес*", "кәпірлерге өлім",
-           "убей неверных", "1488"]
+           "убей неверных", "присоединяйтесь к халифату", "1488"]
 MATCHER = TermMatcher.from_entries(ENTRIES, source="test")
 
 
@@ -76,6 +76,8 @@ def test_each_technique_is_caught_with_the_exact_span(text: str, hit: str) -> No
         ("join\nthe\ncaliphate", "join\nthe\ncaliphate"),
         ("j0in th3 c@liphate", "j0in th3 c@liphate"),
         ("please join the caliphaaaate.", "join the caliphaaaate"),
+        ("#JoinTheCaliphate", "JoinTheCaliphate"),
+        ("j o i n t h e c a l i p h a t e", "j o i n t h e c a l i p h a t e"),
     ],
 )
 def test_phrases_tolerate_punctuation_and_spaces(text: str, hit: str) -> None:
@@ -84,7 +86,7 @@ def test_phrases_tolerate_punctuation_and_spaces(text: str, hit: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["jointhecaliphate", "join caliphate", "join the new caliphate", "the caliphate"],
+    ["join caliphate", "join the new caliphate", "the caliphate", "rejointhecaliphate"],
 )
 def test_phrases_need_their_words(text: str) -> None:
     assert hits(text) == []
@@ -122,6 +124,8 @@ def test_russian_stems(text: str, hit: str) -> None:
         ("кәпірлерге,  өлім", "кәпірлерге өлім", "кәпірлерге,  өлім"),
         ("убей неверных", "убей неверных", "убей неверных"),
         ("Убей... неверных", "убей неверных", "Убей... неверных"),
+        ("присоединяйтесь k халифату", "присоединяйтесь к халифату",
+         "присоединяйтесь k халифату"),  # Latin k for the preposition к
     ],
 )
 def test_kazakh_and_russian_phrases_and_stems(text: str, entry: str, hit: str) -> None:
