@@ -50,7 +50,7 @@ from moderator.types import Span
 
 #: Bumped on every behaviour change: model cards record it, and a model trained
 #: on another normaliser's output must be retrained.
-NORMALIZER_VERSION = "3"
+NORMALIZER_VERSION = "4"
 
 
 @dataclass(frozen=True, slots=True)
