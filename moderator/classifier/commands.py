@@ -19,9 +19,19 @@ DEFAULT_MODELS = Path("models")
 
 _data_option = click.option(
     "--data", "data_paths", multiple=True, required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Labelled CSV (text,label,source,lang); repeat for several files.",
+    type=click.Path(exists=True, path_type=Path),
+    help="Labelled CSV (text,label,source,lang) or a directory of them; repeatable.",
 )
+
+
+def _csvs(paths: tuple[Path, ...]) -> list[Path]:
+    """Expand directories to their *.csv files; sorted so the order never depends on argv."""
+    out: set[Path] = set()
+    for path in paths:
+        out.update(path.glob("*.csv") if path.is_dir() else [path])
+    if not out:
+        raise click.BadParameter("no CSV files found", param_hint="--data")
+    return sorted(out)
 
 
 def _model_dir(model: Path | None) -> Path:
@@ -48,7 +58,7 @@ def train(data_paths: tuple[Path, ...], out: Path, loso: bool, promote: bool) ->
         click.echo(msg, err=True)
 
     try:
-        card = train_and_save(sorted(data_paths), out, Params(), with_loso=loso, progress=say)
+        card = train_and_save(_csvs(data_paths), out, Params(), with_loso=loso, progress=say)
         if promote:
             set_current(out.parent.parent, out.parent.name, out.name)
     except ModeratorError as exc:
@@ -82,7 +92,7 @@ def evaluate(model: Path | None, data_paths: tuple[Path, ...], as_json: bool,
     from moderator.classifier.train import Params
 
     try:
-        data = load_csvs(sorted(data_paths))
+        data = load_csvs(_csvs(data_paths))
         if loso:
             rows = ev.loso(data, Params(), progress=lambda m: click.echo(m, err=True))
             if as_json:

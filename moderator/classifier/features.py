@@ -20,6 +20,8 @@ Why the features look like this:
 from __future__ import annotations
 
 import functools
+import hashlib
+import inspect
 import itertools
 import re
 from collections.abc import Iterable, Sequence
@@ -29,6 +31,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import murmurhash3_32
 
+import moderator.text
 from moderator.text import normalize
 
 # Bump when tokenisation or feature strings change: it is recorded in the model card.
@@ -91,6 +94,22 @@ OUT_GROUP = frozenset(
 OUT_GROUP_PAIRS = frozenset({("so", "called"), ("terror", "group"), ("terrorist", "group")})
 
 
+# A fixed probe: if the normaliser's output for it changes, the model needs a retrain.
+_PROBE = "Ｔｅｒｒｏｒ ÉTAT İstanbul ß ﬁ Аль-Каида 1sl4m1c $tate h.o.l.y ٣ 𝐰𝐚𝐫 ǅ"
+
+
+def normalizer_fingerprint() -> dict[str, str]:
+    """What normaliser the model was trained with: its version, source hash and behaviour."""
+    source = inspect.getsource(moderator.text)
+    return {
+        "version": str(getattr(moderator.text, "NORMALIZER_VERSION", "unversioned")),
+        "source_sha256": hashlib.sha256(source.encode("utf-8")).hexdigest(),
+        "probe_sha256": hashlib.sha256(
+            moderator.text.normalize(_PROBE).text.encode("utf-8")).hexdigest(),
+        "features_version": FEATURES_VERSION,
+    }
+
+
 def normalize_texts(texts: Iterable[str]) -> list[str]:
     """The normalised form of every text (first step of the Pipeline)."""
     return [normalize(text).text for text in texts]
@@ -127,8 +146,22 @@ def char_grams(word: str, low: int, high: int) -> tuple[str, ...]:
     return tuple(grams) if len(padded) > low else ("c" + padded,)
 
 
-def word_features(word: str, char_range: tuple[int, int] | None, lexicon: bool) -> list[str]:
+# Words that name the topic rather than take a side: reporters, critics and supporters all
+# use them, so with `mute_topic` they get no word or character features of their own
+# (they still count in the lexicon and in word pairs, where the side shows).
+TOPIC = re.compile(
+    r"terror\w*|isis|isil|daesh|daish|extremis\w*|militan\w*|insurgen\w*|islamist\w*"
+    r"|jihadist\w*|radicali[sz]\w*|taliban\w*|hamas|hezbollah|qaeda|baghdadi|zarqawi|laden"
+    r"|террор\w*|теракт\w*|игил\w*|даиш\w*|экстремис\w*|исламист\w*|боевик\w*|лаңкес\w*"
+)
+
+
+def word_features(
+    word: str, char_range: tuple[int, int] | None, lexicon: bool, mute_topic: bool = False
+) -> list[str]:
     """Feature strings that belong to one word (used by the vectoriser and explanations)."""
+    if mute_topic and TOPIC.fullmatch(word):
+        return ["L-"] if lexicon and word in OUT_GROUP else []
     feats = ["w" + word]
     if char_range:
         feats.extend(char_grams(word, *char_range))
@@ -158,10 +191,11 @@ def column(feature: str, n_features: int) -> int:
 
 @functools.lru_cache(maxsize=1 << 17)
 def word_columns(
-    word: str, char_range: tuple[int, int] | None, lexicon: bool, n_features: int
+    word: str, char_range: tuple[int, int] | None, lexicon: bool, n_features: int,
+    mute_topic: bool = False,
 ) -> np.ndarray:
     """Columns of all features of one word, cached: hashing dominates the cost otherwise."""
-    feats = word_features(word, char_range, lexicon)
+    feats = word_features(word, char_range, lexicon, mute_topic)
     return np.fromiter((column(f, n_features) for f in feats), dtype=np.int32, count=len(feats))
 
 
@@ -174,11 +208,13 @@ class HashedFeatures(TransformerMixin, BaseEstimator):
         char_range: tuple[int, int] | None = (3, 5),
         pairs: bool = True,
         lexicon: bool = True,
+        mute_topic: bool = False,
     ) -> None:
         self.n_features = n_features
         self.char_range = char_range
         self.pairs = pairs
         self.lexicon = lexicon
+        self.mute_topic = mute_topic
 
     def fit(self, texts: Sequence[str], y: object = None) -> HashedFeatures:
         self.n_features_out_ = self.n_features
@@ -191,7 +227,8 @@ class HashedFeatures(TransformerMixin, BaseEstimator):
         """Column of every feature occurrence in one normalised text (with repeats)."""
         words = [w for w, _, _ in tokenize(text)]
         char_range = tuple(self.char_range) if self.char_range else None
-        parts = [word_columns(w, char_range, self.lexicon, self.n_features) for w in words]
+        parts = [word_columns(w, char_range, self.lexicon, self.n_features,
+                              self.mute_topic) for w in words]
         if self.pairs and len(words) > 1:
             pair_feats = [f for a, b in itertools.pairwise(words)
                           for f in pair_features(a, b, self.lexicon)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import logging
 import platform
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,9 +23,17 @@ import numpy as np
 import sklearn
 from sklearn.pipeline import Pipeline
 
-from moderator.classifier.features import HashedFeatures, pair_features, tokenize, word_features
+from moderator.classifier.features import (
+    HashedFeatures,
+    normalizer_fingerprint,
+    pair_features,
+    tokenize,
+    word_features,
+)
 from moderator.errors import ModelError
 from moderator.text import normalize
+
+log = logging.getLogger(__name__)
 
 ARTIFACT = "model.joblib"
 CARD = "card.json"
@@ -116,6 +125,12 @@ def load_model(path: Path) -> Model:
         raise ModelError(f"{artifact}: cannot load model: {type(exc).__name__}") from exc
     if not isinstance(pipeline, Pipeline):
         raise ModelError(f"{artifact}: not a scikit-learn Pipeline")
+    trained = card.get("normalizer", {}).get("probe_sha256")
+    if trained and trained != normalizer_fingerprint()["probe_sha256"]:
+        # Not fatal (scores stay usable), but the model sees text slightly differently
+        # from how it was trained: retrain with the documented command.
+        log.warning("model %s was trained with another text normaliser; retrain it",
+                    card.get("version"))
     return Model(pipeline, card)
 
 
@@ -152,7 +167,8 @@ class Model:
         occurrences: dict[int, int] = {}
         units: list[tuple[str, int, int, list[int]]] = []
         for word, start, end in tokens:
-            cols = [feats.index_of(f) for f in word_features(word, feats.char_range, feats.lexicon)]
+            cols = [feats.index_of(f) for f in word_features(word, feats.char_range, feats.lexicon,
+                                                          feats.mute_topic)]
             units.append((norm.text[start:end], start, end, cols))
         if feats.pairs:
             for (w1, s1, _), (w2, _, e2) in itertools.pairwise(tokens):

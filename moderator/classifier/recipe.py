@@ -2,38 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import moderator.text
 from moderator.classifier.data import licences_for, load_csvs
 from moderator.classifier.evaluate import loso, loso_targets
-from moderator.classifier.features import FEATURES_VERSION
+from moderator.classifier.features import normalizer_fingerprint
 from moderator.classifier.metrics import loso_markdown
 from moderator.classifier.model import save_model
 from moderator.classifier.train import Params, fit
 
 log = logging.getLogger(__name__)
-
-# A fixed probe: if the normaliser's output for it changes, the model needs a retrain.
-_PROBE = "Ｔｅｒｒｏｒ ÉTAT İstanbul ß ﬁ Аль-Каида 1sl4m1c $tate h.o.l.y ٣ 𝐰𝐚𝐫 ǅ"
-
-
-def normalizer_fingerprint() -> dict[str, str]:
-    """What normaliser the model was trained with: its version, source hash and behaviour."""
-    source = inspect.getsource(moderator.text)
-    return {
-        "version": str(getattr(moderator.text, "VERSION", "unversioned")),
-        "source_sha256": hashlib.sha256(source.encode("utf-8")).hexdigest(),
-        "probe_sha256": hashlib.sha256(
-            moderator.text.normalize(_PROBE).text.encode("utf-8")).hexdigest(),
-        "features_version": FEATURES_VERSION,
-    }
-
 
 def version_name(out: Path) -> str:
     """`models/propaganda/2026.11.25` -> `propaganda/2026.11.25`."""

@@ -41,7 +41,8 @@ class Params:
     char_range: tuple[int, int] | None = (3, 5)
     pairs: bool = True
     lexicon: bool = True
-    alpha: float = 1e-6
+    mute_topic: bool = True
+    alpha: float = 1e-5
     epochs: int = 30
     group_alpha: float = 0.5
     label_weights: Mapping[str, float] = field(
@@ -81,7 +82,7 @@ def sample_weights(labels: Sequence[str], sources: Sequence[str], params: Params
 def features_step(params: Params) -> HashedFeatures:
     return HashedFeatures(
         n_features=params.n_features, char_range=params.char_range,
-        pairs=params.pairs, lexicon=params.lexicon,
+        pairs=params.pairs, lexicon=params.lexicon, mute_topic=params.mute_topic,
     )
 
 

@@ -85,3 +85,11 @@ def test_tokenize_skips_tweet_form() -> None:
     assert [w for w, _, _ in tokenize(text)] == ["join", "the", "dawlah", "now", "0000"]
     for word, start, end in tokenize(text):
         assert text[start:end].replace("2016", "0000") == word
+
+
+def test_topic_words_are_muted_but_counted() -> None:
+    from moderator.classifier.features import word_features
+
+    assert word_features("isis", (3, 5), lexicon=True, mute_topic=True) == ["L-"]
+    assert word_features("isis", (3, 5), lexicon=True, mute_topic=False)[0] == "wisis"
+    assert word_features("khilafah", (3, 5), lexicon=True, mute_topic=True)[0] == "wkhilafah"
