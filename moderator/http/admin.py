@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.exceptions import UnsupportedMediaType
 
@@ -36,6 +37,16 @@ def _store() -> Store:
     if service.store is None:
         raise HTTPNotFound("The review queue is not enabled on this server.")
     return service.store
+
+
+@admin.app_errorhandler(OperationalError)
+def store_unavailable(exc: OperationalError) -> Response:
+    """The database is down or locked past its timeout: retry later, never a bare 500."""
+    log.error("store unavailable: %s", type(exc.orig).__name__)
+    response = error_response(503, "store_unavailable",
+                              "The review store is unavailable; try again shortly.")
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 @admin.before_request

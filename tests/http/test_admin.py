@@ -186,3 +186,20 @@ def test_keys_are_kept_only_as_hashes(app: Flask) -> None:
 def test_the_bearer_scheme_is_case_insensitive(client: FlaskClient) -> None:
     response = client.get("/v1/queue", headers={"Authorization": f"bearer {ALICE}"})
     assert response.status_code == 200
+
+
+def test_a_database_outage_is_503_not_500(app: Flask, client: FlaskClient) -> None:
+    from sqlalchemy import create_engine
+
+    store = app.extensions["moderator"].store
+    unreachable = ("sqlite:////nonexistent/dir/store.sqlite3"
+                   if store.engine.dialect.name == "sqlite"
+                   else "postgresql+psycopg://postgres@127.0.0.1:1/test")
+    store.engine.dispose()
+    store.engine = create_engine(unreachable)
+    store._session.configure(bind=store.engine)
+    response = client.get("/v1/queue", headers=auth())
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "store_unavailable"
+    response = client.post("/v1/check", json={"site": "strict", "fields": HELD})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
