@@ -50,10 +50,24 @@ class Metrics:
         self.model = Gauge("moderator_model_info", "1 for each model version a worker serves",
                            ["name", "version"], multiprocess_mode="liveall")
 
+        self._serving: dict[str, str] = {}
+
+    def serving(self, name: str, version: str) -> None:
+        """Mark `version` as the one this worker serves for `name` (0 for the one it replaced)."""
+        previous = self._serving.get(name)
+        if previous == version:
+            return
+        if previous is not None:
+            self.model.labels(name, previous).set(0)
+        self.model.labels(name, version).set(1)
+        self._serving[name] = version
+
     def record_verdict(self, site: str, verdict: Verdict) -> None:
         self.decisions.labels(site, verdict.decision.value).inc()
         for finding in verdict.findings:
             self.findings.labels(finding.code, finding.action.value).inc()
+        if verdict.model:  # "<name>/<version>": a hot swap shows up with the first verdict
+            self.serving(verdict.model.split("/", 1)[0], verdict.model)
 
 
 @lru_cache(maxsize=1)
@@ -122,7 +136,7 @@ def install(app: Flask) -> None:
     m = metrics()
     for status in app.extensions["moderator"].model_status():
         if status.version:
-            m.model.labels(status.name, status.version).set(1)
+            m.serving(status.name, status.version)
     app.before_request(_before)
     app.after_request(_after)
     app.add_url_rule("/metrics", "metrics", render_metrics, methods=["GET"])

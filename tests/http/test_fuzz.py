@@ -6,6 +6,7 @@ both schema-conforming and deliberately invalid requests.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import schemathesis
@@ -22,8 +23,12 @@ from moderator.http import create_app
 
 REPO = Path(__file__).resolve().parents[2]
 
+# The app lives as long as this module; its review queue goes to a throwaway SQLite file.
+_DATABASE_DIR = tempfile.TemporaryDirectory(prefix="moderator-fuzz-")
 schema = schemathesis.openapi.from_path(REPO / "api" / "openapi.yaml")
-schema.app = create_app()
+schema.app = create_app(
+    {"DATABASE_URL": f"sqlite:///{Path(_DATABASE_DIR.name) / 'fuzz.sqlite3'}"}
+)
 schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance,

@@ -85,3 +85,15 @@ def test_metrics_count_requests_and_decisions(client: FlaskClient) -> None:
     ):
         assert sample(text, name) == sample(before, name) + 1
     assert "moderator_http_request_duration_seconds_bucket" in text
+
+
+def test_model_gauge_follows_a_swap() -> None:
+    from prometheus_client import REGISTRY, generate_latest
+
+    from moderator.http.observability import metrics
+
+    metrics().serving("swaptest", "swaptest/1")
+    metrics().serving("swaptest", "swaptest/2")
+    text = generate_latest(REGISTRY).decode()
+    assert 'moderator_model_info{name="swaptest",version="swaptest/1"} 0.0' in text
+    assert 'moderator_model_info{name="swaptest",version="swaptest/2"} 1.0' in text
