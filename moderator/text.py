@@ -14,7 +14,9 @@ The steps, in order (each keeps the offset map):
    letter (``ʝ`` -> ``j``, ``é`` -> ``e``), Russian ``ё`` -> ``е``, connector
    punctuation (``_``) becomes a space;
 4. letters split by spaces, dots, dashes or underscores are joined
-   (``j.i.h.a.d`` -> ``jihad``) when at least three single letters stand alone;
+   (``j.i.h.a.d`` -> ``jihad``) when at least three single letters stand alone; a
+   one-letter word spaced like them is joined too (``с м е р т ь и`` -> ``смертьи``),
+   and ``NormalizedText.glued_letters`` tells the matcher where that may have happened;
 5. per word: confusable look-alikes are folded when the word mixes scripts
    (Unicode's confusables table via ``confusable_homoglyphs``), then leetspeak
    digits and symbols inside the word become letters (plain numbers, prices,
@@ -61,6 +63,8 @@ class NormalizedText:
     text: str
     starts: tuple[int, ...]
     ends: tuple[int, ...]
+    #: Were letters split by separators joined (`j i h a d`)? Saves `glued_letters` a scan.
+    joined: bool = True
 
     def span(self, start: int, end: int) -> Span:
         """Map the normalised range [start, end) to the original text."""
@@ -68,6 +72,37 @@ class NormalizedText:
             anchor = self.starts[start] if start < len(self.starts) else len(self.original)
             return Span(anchor, anchor)
         return Span(self.starts[start], self.ends[end - 1])
+
+    def glued_letters(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Positions of one-letter words the letter-joiner may have glued onto a split word.
+
+        `смерть неверным и` typed as `с м е р т ь н е в е р н ы м и` is one run of single
+        letters: the normaliser cannot tell the conjunction `и` from an ending (`у б и л и`)
+        and keeps it in the word. Returned here, as (first letters, last letters) of
+        normalised words, are such letters: a common one-letter word (`и в с к у о а я`,
+        `a i o`) at a word edge, joined to its neighbour across spaces or underscores the
+        commenter typed, with at least three more letters in the word; a last letter only
+        when another word follows it (`ж и д у.` ends in `у`). The matcher also tries the
+        word without them; the text itself is unchanged.
+        """
+        leading: list[int] = []
+        trailing: list[int] = []
+        if not self.joined:
+            return (), ()
+        for match in _EDGE_LETTER.finditer(self.text):
+            p = match.start()
+            if match.group("lead") and self._joined(p, p + 1):
+                leading.append(p)
+            elif match.group("trail") and self._joined(p - 1, p):
+                trailing.append(p)
+        return tuple(leading), tuple(trailing)
+
+    def _joined(self, left: int, right: int) -> bool:
+        """Were normalised characters `left` and `right` typed apart, split by a separator?"""
+        if self.ends[left] == self.starts[right]:
+            return False  # typed side by side: nearly every candidate stops here
+        gap = _INVISIBLE.sub("", self.original[self.ends[left] : self.starts[right]])
+        return _WORD_GAP.fullmatch(gap) is not None
 
 
 # Internal state: text plus, per character, the original [start, end).
@@ -87,6 +122,14 @@ _SPLIT = regex.compile(
 )
 # Three spaced one-letter words (`а я в`, `и с о`) are ordinary text, not a split word.
 _ONE_LETTER_WORDS = frozenset("aiоиваяскуoж")
+_ONE_LETTER_CLASS = "[" + "".join(sorted(_ONE_LETTER_WORDS)) + "]"
+# A one-letter word at the start or end of a word of four or more letters.
+_EDGE_LETTER = regex.compile(
+    rf"(?<![\p{{L}}\p{{M}}\p{{N}}])(?P<lead>{_ONE_LETTER_CLASS})(?=[\p{{L}}\p{{N}}]{{3}})"
+    rf"|(?<=[\p{{L}}\p{{N}}]{{3}})(?P<trail>{_ONE_LETTER_CLASS})(?=[^\S\r\n]+[\p{{L}}\p{{N}}])"
+)
+# Only a gap that could stand between words: spaces or `_` (`с.м.е.р.т.ь` is one word).
+_WORD_GAP = regex.compile(r"[\s\p{Pc}]+")
 _SPLIT_KEEP = regex.compile(_X)
 _REPEAT = regex.compile(r"(\p{L})\1{2,}")
 _HAS_LETTER = regex.compile(r"\p{L}")
@@ -116,9 +159,11 @@ def normalize(text: str) -> NormalizedText:
     folds = np.flatnonzero(cls & FOLD)
     if folds.size:
         state = (_replace_at(state[0], folds, _chars.LETTER_FOLD), state[1], state[2])
+    joined = False
     if _may_be_split(cls):
         before = state[0]
         state = _rewrite(state, _SPLIT.finditer(before), _join_split)
+        joined = len(state[0]) < len(before)  # a join drops separators, nothing else does
         if state[0] is not before:
             codes, cls = _chars.classes(state[0])
     state = (_fold_words(state[0], cls), state[1], state[2])
@@ -126,7 +171,7 @@ def normalize(text: str) -> NormalizedText:
     if (same[1:] & same[:-1] & (cls[2:] & LETTER).astype(bool)).any():
         state = _rewrite(state, _REPEAT.finditer(state[0]), _cut_repeat)
     out, starts, ends = state
-    return NormalizedText(text, out, tuple(starts), tuple(ends))
+    return NormalizedText(text, out, tuple(starts), tuple(ends), joined)
 
 
 def _replace_at(text: str, positions: np.ndarray, table: dict[int, str]) -> str:

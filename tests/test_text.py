@@ -148,6 +148,32 @@ def test_split_letters_are_joined(original: str, expected: str, hit: str) -> Non
 
 
 @pytest.mark.parametrize(
+    ("original", "expected", "leading", "trailing"),
+    [
+        ("с м е р т ь и точка", "смертьи точка", "с", "и"),
+        ("с_м_е_р_т_ь_и точка", "смертьи точка", "с", "и"),
+        ("и с м е р т ь", "исмерть", "и", ""),
+        ("в с т у п а й в и г и л и точка", "вступайвигили точка", "в", "и"),
+        ("у б и л и.", "убили.", "у", ""),  # no word follows: `и` is an ending
+        ("ж.и.д.а и", "жида и", "", ""),  # dots join one word, never two
+        ("k i l l a l l j e w s i swear", "killalljewsi swear", "", "i"),
+        ("и вот убили и всё", "и вот убили и все", "", ""),  # nothing was split
+        ("к т и все", "кти все", "", ""),  # too short to hold a word and a one-letter word
+    ],
+)
+def test_glued_one_letter_words(original: str, expected: str, leading: str,
+                                trailing: str) -> None:
+    result = normalize(original)
+    assert result.text == expected
+    first, last = result.glued_letters()
+    assert "".join(result.text[i] for i in first) == leading
+    assert "".join(result.text[i] for i in last) == trailing
+    for i in (*first, *last):  # each maps back to the one letter the commenter typed
+        span = result.span(i, i + 1)
+        assert original[span.start : span.end] == result.text[i]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "i am a teacher",

@@ -20,6 +20,7 @@ Cyrillic е or з) match either letter.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,9 @@ _RIGHT = r"(?![\p{L}\p{M}\p{N}])"
 # hashtag `#killalljews` and `k i l l a l l j e w s` (joined into one run) still match.
 _GAP = r"[^\p{L}\p{M}\p{N}]{0,16}"
 _STEM_TAIL = r"[\p{L}\p{M}\p{N}]*+"
+# A stem inside a phrase gives letters back, so `вступай* в игил` also matches it glued
+# (`вступайвигил`, from `в с т у п а й в и г и л`): the gap between words may be empty.
+_INNER_STEM_TAIL = r"[\p{L}\p{M}\p{N}]*"
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _RUN = regex.compile(r"(.)\1*", regex.DOTALL)
 _BAD_STAR = regex.compile(r"(?<![\p{L}\p{M}\p{N}])\*|\*(?![\s\p{P}]|$)")
@@ -120,12 +124,36 @@ class TermMatcher:
         return self._entries
 
     def find(self, text: NormalizedText, *, timeout: float) -> list[TermMatch]:
-        """Every non-overlapping hit, left to right; a regex `TimeoutError` propagates."""
+        """Every non-overlapping hit, left to right; a regex `TimeoutError` propagates.
+
+        A one-letter word glued onto a split word (`с м е р т ь н е в е р н ы м и`, see
+        `NormalizedText.glued_letters`) is read as a word of its own first: the text is
+        scanned with the glued first and last letters blanked out (same length, so offsets
+        hold), then with only the last ones, only the first ones, and as normalised, so a
+        real ending (`у б и л и`) still matches when nothing shorter does. A hit of a later
+        scan counts where it overlaps no earlier one. The timeout covers all scans together.
+        """
         if self._pattern is None:
             return []
+        deadline = time.monotonic() + timeout
+        leading, trailing = text.glued_letters()
+        if not (leading or trailing):
+            return self._scan(text.text, deadline)
+        found: list[TermMatch] = []
+        for blanked in dict.fromkeys((leading + trailing, trailing, leading, ())):
+            chars = list(text.text)
+            for position in blanked:
+                chars[position] = " "
+            for hit in self._scan("".join(chars), deadline):
+                if not any(hit.start < kept.end and kept.start < hit.end for kept in found):
+                    found.append(hit)
+        return sorted(found, key=lambda hit: hit.start)
+
+    def _scan(self, text: str, deadline: float) -> list[TermMatch]:
+        assert self._pattern is not None
         return [
             TermMatch(self._entries[int(m.lastgroup[1:])], m.start(), m.end())
-            for m in self._pattern.finditer(text.text, timeout=timeout)
+            for m in self._pattern.finditer(text, timeout=max(deadline - time.monotonic(), 0.0))
         ]
 
 
@@ -156,7 +184,8 @@ def _entry_units(entry: str) -> tuple[str, ...]:
         units.extend(_word_units(match.group(), stem))
     if not units:
         raise ValueError("no letters or digits to match")
-    return tuple(units)
+    inner = [_INNER_STEM_TAIL if unit == _STEM_TAIL else unit for unit in units[:-1]]
+    return (*inner, units[-1])
 
 
 def _word_units(word: str, stem: bool) -> list[str]:

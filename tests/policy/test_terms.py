@@ -132,6 +132,52 @@ def test_kazakh_and_russian_phrases_and_stems(text: str, entry: str, hit: str) -
     assert_hit(text, entry, hit)
 
 
+GLUED = TermMatcher.from_entries(
+    ["смерть неверным", "вступай* в игил", "убили", "жид", "жида", "жиду", "жидам", "жидами",
+     "kill all jews"], source="glued")
+
+
+@pytest.mark.parametrize(
+    ("text", "entry", "hit"),
+    [
+        # A one-letter word after a split phrase is glued on by the joiner; read apart first.
+        ("я говорю с м е р т ь н е в е р н ы м и точка", "смерть неверным",
+         "с м е р т ь н е в е р н ы м"),
+        ("с_м_е_р_т_ь н_е_в_е_р_н_ы_м и точка", "смерть неверным",
+         "с_м_е_р_т_ь н_е_в_е_р_н_ы_м"),
+        ("с_м_е_р_т_ь_н_е_в_е_р_н_ы_м_и точка", "смерть неверным",
+         "с_м_е_р_т_ь_н_е_в_е_р_н_ы_м"),
+        ("и с м е р т ь н е в е р н ы м", "смерть неверным", "с м е р т ь н е в е р н ы м"),
+        ("и с м е р т ь н е в е р н ы м и всё", "смерть неверным",
+         "с м е р т ь н е в е р н ы м"),
+        ("k i l l a l l j e w s i swear", "kill all jews", "k i l l a l l j e w s"),
+        ("ж и д а м и точка", "жидам", "ж и д а м"),
+        # A stem inside a phrase, glued to the next word: it gives letters back.
+        ("в с т у п а й в и г и л и точка", "вступай* в игил", "в с т у п а й в и г и л"),
+        ("в с т у п а й т е в и г и л", "вступай* в игил", "в с т у п а й т е в и г и л"),
+        ("вступайтевигил", "вступай* в игил", "вступайтевигил"),
+        # Real endings stay: nothing shorter is listed, or no word follows, or not spaced.
+        ("они у б и л и его", "убили", "у б и л и"),
+        ("ж и д а м и.", "жидами", "ж и д а м и"),
+        ("ж и д у.", "жиду", "ж и д у"),
+        ("ж.и.д.а и точка", "жида", "ж.и.д.а"),
+        ("ж-и-д-у и точка", "жиду", "ж-и-д-у"),
+    ],
+)
+def test_one_letter_words_glued_onto_split_words(text: str, entry: str, hit: str) -> None:
+    start = text.index(hit)
+    assert hits(text, GLUED) == [(entry, hit, (start, start + len(hit)))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ибей", "смертьневерными", "убил и", "и жидкость", "а я в шоке", "жидкий и", "с жидом"],
+)
+def test_unsplit_words_get_no_one_letter_reading(text: str) -> None:
+    assert normalize(text).glued_letters() == ((), ())
+    assert hits(text, GLUED) == []
+
+
 SCUNTHORPE_ENTRIES = ["ass", "kill", "cunt", "sex", "rape", "cock", "nazi", "spic", "jihad",
                       "жид", "хач", "бля", "хуй", "бей", "қан", "өлтір", "ит", "террор"]
 SCUNTHORPE = [
@@ -275,10 +321,12 @@ def test_a_letter_glued_on_either_side_prevents_a_match(entry: str, extra: str) 
     # letter, which the matcher tolerates on purpose (`killl`); any other letter blocks.
     twins = {"i": "il", "l": "il", "е": "ез", "з": "ез"}
     matcher = TermMatcher.from_entries([entry], source="t")
-    for text, edge, glued in ((extra + entry, entry[0], extra[-1:]),
-                              (entry + extra, entry[-1], extra[:1])):
+    for text, edge, at in ((extra + entry, entry[0], len(extra) - 1),
+                           (entry + extra, entry[-1], len(entry))):
         normalized = normalize(text)
-        glued_norm = normalize(glued).text
+        # The glued letter as normalised in context (`Tтеррор` folds its Latin T to т).
+        glued_norm = "".join(ch for ch, a, b in zip(normalized.text, normalized.starts,
+                                                     normalized.ends, strict=True) if a <= at < b)
         assume(glued_norm and glued_norm not in twins.get(edge, edge))
         if regex.fullmatch(r"\p{L}+", normalized.text):  # still one word after normalising
             assert matcher.find(normalized, timeout=1.0) == []
