@@ -7,8 +7,8 @@
    that any banned/suspect entry hits, matched on the raw case-folded text ("before")
    and on the normalised text ("after"). Target: no increase.
 
-The classifier part (recall on obfuscated propaganda) needs the trained model and lives
-with the classifier benchmarks. Data is read at run time from $MODERATOR_SHARED_DATA or
+The classifier part (recall on obfuscated propaganda) is bench_classifier_obfuscation.py,
+which reuses the techniques below. Data is read at run time from $MODERATOR_SHARED_DATA or
 ../shared/data; no rows are copied into the repository.
 
     .venv/bin/python bench/bench_obfuscation.py [--mixes 5] [--seed 4]
@@ -100,18 +100,22 @@ def _split(sep: str) -> Callable[[str, random.Random], str]:
     return lambda word, rng: sep.join(word) if len(word) >= 3 and word.isalpha() else word
 
 
+# One word in, its obfuscated form out (the classifier bench applies these to chosen words).
+WORD_TECHNIQUES: dict[str, Callable[[str, random.Random], str]] = {
+    "case": _upper,
+    "fullwidth": _fullwidth,
+    "zero-width": _invisible,
+    "bidi": _bidi,
+    "confusables": _confusable,
+    "leetspeak": _leet,
+    "repeats": _repeat,
+    "split-space": _split(" "),
+    "split-dot": _split("."),
+    "split-dash": _split("-"),
+    "split-underscore": _split("_"),
+}
 TECHNIQUES: dict[str, Callable[[str, random.Random], str]] = {
-    "case": _per_word(_upper),
-    "fullwidth": _per_word(_fullwidth),
-    "zero-width": _per_word(_invisible),
-    "bidi": _per_word(_bidi),
-    "confusables": _per_word(_confusable),
-    "leetspeak": _per_word(_leet),
-    "repeats": _per_word(_repeat),
-    "split-space": _per_word(_split(" ")),
-    "split-dot": _per_word(_split(".")),
-    "split-dash": _per_word(_split("-")),
-    "split-underscore": _per_word(_split("_")),
+    name: _per_word(fn) for name, fn in WORD_TECHNIQUES.items()
 }
 # Order matters in a mix: letters are split last, after leetspeak and look-alikes went in.
 MIX_ORDER = ["case", "confusables", "leetspeak", "repeats", "split-dot", "split-space",
