@@ -35,7 +35,10 @@ LEET_LATIN = {
     "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
     "@": "a", "$": "s", "!": "i", "|": "l", "€": "e",
 }
-LEET_CYRILLIC = {"0": "о", "3": "з", "4": "ч", "6": "б", "@": "а"}
+# `4` is `ч` here; the term matcher also reads it as `а` (`джих4д`), as it reads `3` as `е`.
+LEET_CYRILLIC = {"0": "о", "3": "з", "4": "ч", "6": "б", "7": "т", "@": "а"}
+# Letters that rarely double in real words: a long run of one is cut to a single letter.
+RARELY_DOUBLED = frozenset("ahijkquvwxy" "аыэюяйьъхчшщц")
 
 
 def _latin_base(ch: str) -> str | None:

@@ -21,9 +21,13 @@ The steps, in order (each keeps the offset map):
    (Unicode's confusables table via ``confusable_homoglyphs``), then leetspeak
    digits and symbols inside the word become letters (plain numbers, prices,
    ordinals and names like ``mp3`` or ``covid19`` are left alone);
-6. runs of three or more of the same letter are cut to two (``jiiiihad`` ->
-   ``jiihad``; the term matcher tolerates one doubled letter, so ``kill`` and
-   ``ass`` keep their real double letters).
+6. runs of three or more of the same letter are cut: to one for a letter that
+   rarely doubles in real words (Latin ``a h i j k q u v w x y``, Cyrillic
+   ``а ы э ю я й ь ъ х ч ш щ ц``: ``jiiiihad`` -> ``jihad``), unless the run is the
+   whole word (``kkk``, ``www``, ``ааа`` keep two); to two for any other letter
+   (``kiiilllll`` -> ``kill``; the term matcher tolerates one doubled letter, so
+   ``kill`` and ``ass`` keep their real double letters). A doubled letter is
+   never cut: ``летняя``, ``raqqa``, ``hajj``, ``shiite`` and ``ii`` are real words.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ from moderator.types import Span
 
 #: Bumped on every behaviour change: model cards record it, and a model trained
 #: on another normaliser's output must be retrained.
-NORMALIZER_VERSION = "4"
+NORMALIZER_VERSION = "5"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +137,7 @@ _WORD_GAP = regex.compile(r"[\s\p{Pc}]+")
 _SPLIT_KEEP = regex.compile(_X)
 _REPEAT = regex.compile(r"(\p{L})\1{2,}")
 _HAS_LETTER = regex.compile(r"\p{L}")
+_WORD_CHAR = regex.compile(r"[\p{L}\p{M}]")
 # Tokens whose digits are a number, not leetspeak: 5th, 10am, 2024г, g7, x86, mp3, covid19,
 # 1985john (two different digits at an end); d34th and j3ws are leetspeak.
 _NUMBERISH = regex.compile(
@@ -166,7 +171,10 @@ def normalize(text: str) -> NormalizedText:
         joined = len(state[0]) < len(before)  # a join drops separators, nothing else does
         if state[0] is not before:
             codes, cls = _chars.classes(state[0])
-    state = (_fold_words(state[0], cls), state[1], state[2])
+    folded = _fold_words(state[0], cls)
+    if folded is not state[0]:  # leetspeak may have made a run (`j111had`, `jih@@@d`)
+        codes, cls = _chars.classes(folded)
+    state = (folded, state[1], state[2])
     same = codes[1:] == codes[:-1]
     if (same[1:] & same[:-1] & (cls[2:] & LETTER).astype(bool)).any():
         state = _rewrite(state, _REPEAT.finditer(state[0]), _cut_repeat)
@@ -270,9 +278,18 @@ def _join_split(match: regex.Match[str]) -> list[_Piece]:
 
 
 def _cut_repeat(match: regex.Match[str]) -> list[_Piece]:
-    """Two letters stand for the run; the second maps to the rest of it so spans stay whole."""
+    """One letter (a rarely doubled one inside a word) or two stand for the run.
+
+    One letter maps to the whole run; of two, the second maps to the rest of it, so
+    spans stay whole either way.
+    """
     a, b = match.span()
     ch = match.group(1)
+    text = match.string
+    if ch in _chars.RARELY_DOUBLED and (
+        (a and _WORD_CHAR.match(text, a - 1)) or _WORD_CHAR.match(text, b)
+    ):
+        return [(ch, a, b, False)]
     return [(ch, a, a + 1, False), (ch, a + 1, b, False)]
 
 

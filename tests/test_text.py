@@ -99,6 +99,8 @@ def test_a_word_wholly_in_cyrillic_stays_cyrillic(word: str) -> None:
         ("j3ws", "jews"),
         ("th3", "the"),
         ("т3рр0р", "тзррор"),  # Cyrillic leetspeak: 3 is з, 0 is о
+        ("т7рр0р", "ттррор"),  # 7 is т
+        ("джих4д", "джихчд"),  # 4 is ч (the term matcher also reads it as а)
     ],
 )
 def test_leetspeak_inside_words(original: str, expected: str) -> None:
@@ -117,11 +119,26 @@ def test_numbers_prices_and_punctuation_are_left_alone(text: str) -> None:
 @pytest.mark.parametrize(
     ("original", "expected", "word", "hit"),
     [
-        ("jiiiiihad", "jiihad", "jiihad", "jiiiiihad"),
-        ("kiiiilllll", "kiill", "kiill", "kiiiilllll"),
+        # A rarely doubled letter (a h i j k q u v w x y, а ы э ю я й ь ъ х ч ш щ ц): one.
+        ("jiiiiihad", "jihad", "jihad", "jiiiiihad"),
+        ("jjjihaaaad", "jihad", "jihad", "jjjihaaaad"),
+        ("kiiiilllll", "kill", "kill", "kiiiilllll"),
+        ("джиххххад", "джихад", "джихад", "джиххххад"),
+        ("жақсыыыы!", "жақсы!", "жақсы", "жақсыыыы"),
+        ("jih@@@d", "jihad", "jihad", "jih@@@d"),  # a run made by leetspeak
+        # Any other letter: two.
         ("террррорист", "террорист", "террорист", "террррорист"),
-        ("kill", "kill", "kill", "kill"),  # a real double letter stays
         ("so gooood", "so good", "good", "gooood"),
+        # A run that is the whole word keeps two: `kkk` and `www` are not `k` and `w`.
+        ("the kkk", "the kk", "kk", "kkk"),
+        ("wwww.site", "ww.site", "ww", "wwww"),
+        ("аааа!", "аа!", "аа", "аааа"),
+        # A doubled letter is never cut, rarely doubled or not.
+        ("kill", "kill", "kill", "kill"),
+        ("летняя", "летняя", "летняя", "летняя"),
+        ("raqqa", "raqqa", "raqqa", "raqqa"),
+        ("hajj", "hajj", "hajj", "hajj"),
+        ("jiihad", "jiihad", "jiihad", "jiihad"),
     ],
 )
 def test_long_runs_of_a_letter(original: str, expected: str, word: str, hit: str) -> None:

@@ -13,9 +13,9 @@ Entry syntax, one per line in a word list:
 Matches are whole words in any script: a letter, mark or digit on either side
 means no match, so ``ass`` never fires inside ``classic``. Two tolerances undo
 what the normaliser cannot decide alone: a single letter of an entry also
-matches a doubled one (the normaliser cuts ``jiiiihad`` to ``jiihad``), and the
+matches a doubled one (the normaliser cuts ``kiiilll`` to ``kiill``), and the
 leetspeak pairs that are ambiguous (``1``/``|`` for Latin i or l, ``3`` for
-Cyrillic е or з) match either letter.
+Cyrillic е or з, ``4`` for Cyrillic а or ч) match either letter.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ _INNER_STEM_TAIL = r"[\p{L}\p{M}\p{N}]*"
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _RUN = regex.compile(r"(.)\1*", regex.DOTALL)
 _BAD_STAR = regex.compile(r"(?<![\p{L}\p{M}\p{N}])\*|\*(?![\s\p{P}]|$)")
-_EQUIVALENT = {"i": "[il]", "е": "[ез]"}
-_TWIN_KEY = str.maketrans({"l": "i", "з": "е"})  # twins share one key so their runs merge
+_EQUIVALENT = {"i": "[il]", "е": "[ез]", "а": "[ач]"}
+_TWIN_KEY = str.maketrans({"l": "i", "з": "е", "ч": "а"})  # twins share one key so their runs merge
 _MIN_STEM = 3
 _END = ""  # trie key marking the end of an entry (no unit is empty)
 

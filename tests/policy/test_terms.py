@@ -46,7 +46,7 @@ TECHNIQUES = {
     "leetspeak": [("jih@d", "jih@d"), ("j1had", "j1had"), ("j!had", "j!had"),
                   ("k1ll", "k1ll"), ("ki11", "ki11"), ("k!ll", "k!ll"), ("ki|l", "ki|l")],
     "repeats": [("jiiiiihaaaad", "jiiiiihaaaad"), ("kiiiilllll", "kiiiilllll"),
-                ("jjjihad", "jjjihad")],
+                ("jjjihad", "jjjihad"), ("jiihad", "jiihad"), ("kkkiiilll", "kkkiiilll")],
     "split": [("say j i h a d", "j i h a d"), ("j.i.h.a.d!", "j.i.h.a.d"),
               ("j-i-h-a-d", "j-i-h-a-d"), ("j_i_h_a_d", "j_i_h_a_d"),
               ("j. i. h. a. d", "j. i. h. a. d"), ("k i l l them", "k i l l")],
@@ -106,6 +106,8 @@ def test_phrases_need_their_words(text: str) -> None:
         ("т.е.р.р.о.р.и.с.т", "т.е.р.р.о.р.и.с.т"),
         ("террооооористы", "террооооористы"),
         ("тер\u200bрористы", "тер\u200bрористы"),
+        ("т3рр0рис7ы", "т3рр0рис7ы"),  # 7 is т
+        ("тeррорисстттыыыы", "тeррорисстттыыыы"),
     ],
 )
 def test_russian_stems(text: str, hit: str) -> None:
@@ -126,6 +128,15 @@ def test_russian_stems(text: str, hit: str) -> None:
         ("Убей... неверных", "убей неверных", "Убей... неверных"),
         ("присоединяйтесь k халифату", "присоединяйтесь к халифату",
          "присоединяйтесь k халифату"),  # Latin k for the preposition к
+        # 4 is ч or а: the normaliser writes ч, the matcher accepts either.
+        ("присоединяйтесь к х4лиф4ту", "присоединяйтесь к халифату",
+         "присоединяйтесь к х4лиф4ту"),
+        ("прис0единяй7есь к халифату!", "присоединяйтесь к халифату",
+         "прис0единяй7есь к халифату"),
+        ("прис0единяйтесь k х@лиф@tу", "присоединяйтесь к халифату",
+         "прис0единяйтесь k х@лиф@tу"),
+        ("присоединяйтесь к халииифааату", "присоединяйтесь к халифату",
+         "присоединяйтесь к халииифааату"),
     ],
 )
 def test_kazakh_and_russian_phrases_and_stems(text: str, entry: str, hit: str) -> None:
