@@ -15,7 +15,9 @@ means no match, so ``ass`` never fires inside ``classic``. Two tolerances undo
 what the normaliser cannot decide alone: a single letter of an entry also
 matches a doubled one (the normaliser cuts ``kiiilll`` to ``kiill``), and the
 leetspeak pairs that are ambiguous (``1``/``|`` for Latin i or l, ``3`` for
-Cyrillic е or з, ``4`` for Cyrillic а or ч) match either letter.
+Cyrillic е or з) match either letter; ``4``, which the normaliser writes as Cyrillic ч,
+is also read as а (``джих4д``): an entry's а matches ч, but its ч (``хач``) stays ч,
+so ``хаа`` is not ``хач``.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _RUN = regex.compile(r"(.)\1*", regex.DOTALL)
 _BAD_STAR = regex.compile(r"(?<![\p{L}\p{M}\p{N}])\*|\*(?![\s\p{P}]|$)")
 _EQUIVALENT = {"i": "[il]", "е": "[ез]", "а": "[ач]"}
-_TWIN_KEY = str.maketrans({"l": "i", "з": "е", "ч": "а"})  # twins share one key so their runs merge
+_TWIN_KEY = str.maketrans({"l": "i", "з": "е"})  # twins share one key so their runs merge
 _MIN_STEM = 3
 _END = ""  # trie key marking the end of an entry (no unit is empty)
 
@@ -181,7 +183,7 @@ def _entry_units(entry: str) -> tuple[str, ...]:
             raise ValueError(f"stem {match.group()!r} is shorter than {_MIN_STEM} letters")
         if units:
             units.append(_GAP)
-        units.extend(_word_units(match.group(), stem))
+        units.extend(_word_units(_four_as_a(entry, normalized, match), stem))
     if not units:
         raise ValueError("no letters or digits to match")
     inner = [_INNER_STEM_TAIL if unit == _STEM_TAIL else unit for unit in units[:-1]]
@@ -209,6 +211,17 @@ def _word_units(word: str, stem: bool) -> list[str]:
     if stem:
         parts.append(_STEM_TAIL)
     return parts
+
+
+def _four_as_a(entry: str, normalized: NormalizedText, match: regex.Match[str]) -> str:
+    """The word, with a `ч` the entry wrote as `4` read as `а` (whose unit accepts both)."""
+    word = match.group()
+    if "ч" not in word or "4" not in entry:
+        return word
+    return "".join(
+        "а" if ch == "ч" and entry[normalized.starts[i]] == "4" else ch
+        for i, ch in enumerate(word, start=match.start())
+    )
 
 
 def _script_twin(letter: str) -> str | None:

@@ -273,6 +273,27 @@ def test_bad_entries_are_policy_errors(entry: str, problem: str) -> None:
     assert problem in caught.value.problem
 
 
+@pytest.mark.parametrize(
+    ("entry", "text", "hit"),
+    [
+        ("джихад", "джих4д", "джих4д"),  # 4 written for а
+        ("джихад", "джихчд", "джихчд"),  # which the normaliser writes ч
+        ("хач", "х4ч", "х4ч"),
+        ("хач", "ха4", "ха4"),  # 4 written for ч
+        ("джих4д", "джихад", "джихад"),  # an entry written in leetspeak reads 4 as а too
+    ],
+)
+def test_four_is_a_or_che(entry: str, text: str, hit: str) -> None:
+    matcher = TermMatcher.from_entries([entry], source="t")
+    start = text.index(hit)
+    assert hits(text, matcher) == [(entry, hit, (start, start + len(hit)))]
+
+
+@pytest.mark.parametrize("text", ["хаа", "хаха", "хачапури", "чай", "ахах"])
+def test_a_real_che_in_an_entry_is_not_read_as_a(text: str) -> None:
+    assert hits(text, TermMatcher.from_entries(["хач", "ахач"], source="t")) == []
+
+
 def test_stems_work_inside_phrases() -> None:
     matcher = TermMatcher.from_entries(["расов* войн*"], source="t")
     assert [m.entry for m in matcher.find(normalize("за расовую войну!"), timeout=1.0)] == [
