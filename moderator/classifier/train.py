@@ -42,6 +42,7 @@ class Params:
     pairs: bool = True
     lexicon: bool = True
     mute_topic: bool = True
+    mute_religion: bool = True
     alpha: float = 1e-5
     epochs: int = 30
     group_alpha: float = 0.5
@@ -83,6 +84,7 @@ def features_step(params: Params) -> HashedFeatures:
     return HashedFeatures(
         n_features=params.n_features, char_range=params.char_range,
         pairs=params.pairs, lexicon=params.lexicon, mute_topic=params.mute_topic,
+        mute_religion=params.mute_religion,
     )
 
 

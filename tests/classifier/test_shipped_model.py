@@ -1,0 +1,80 @@
+"""The promoted model in `models/`: ordinary religious comments stay out of the review queue.
+
+Readers of a Central Asian news site write "Аллах", "inshallah", "alhamdulillah" and
+"Allah rest their souls" every day; the propaganda in the training data uses the same
+words. These comments were written for this test (no data rows); every one of them must
+score below the shipped model's review threshold, in English, Russian and Kazakh.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from moderator.classifier import load_model, resolve_current
+from moderator.classifier.features import RELIGION, pair_features, word_features
+from moderator.classifier.model import Model
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+
+RELIGIOUS_COMMENTS = [
+    # English: condolences, greetings, everyday phrases.
+    "Allah rest their souls. My condolences to the families of the victims.",
+    "May Allah grant them Jannah and give their families patience.",
+    "Inshallah the road to the village will be repaired before winter.",
+    "Alhamdulillah, everyone in our street is safe after the earthquake.",
+    "Ramadan Mubarak to all readers! May Allah accept our fasting and prayers.",
+    "Eid Mubarak, brothers and sisters. Taqabbal Allahu minna wa minkum.",
+    "SubhanAllah, what a beautiful new mosque they opened in Shymkent.",
+    "Mashallah, congratulations to the girls from Almaty on the gold medal!",
+    "We prayed for the miners at Friday prayer. God protect them, amen.",
+    "Assalamu alaikum, does anyone know when the new school opens? JazakAllah khair",
+    # Russian.
+    "Пусть Аллах упокоит их души. Соболезную родным и близким.",
+    "Иншаллах, к зиме дорогу всё-таки отремонтируют.",
+    "Альхамдулиллях, все живы и здоровы, спасибо соседям за помощь.",
+    "С праздником Курбан-байрам! Пусть Аллах примет наши молитвы.",
+    "Машаллах, какие молодцы наши спортсмены, Аллах им в помощь.",
+    # Kazakh.
+    "Алла рахметіне алсын, марқұмның отбасына көңіл айтамын.",
+    "Иншалла, көктемде жол жөнделеді деп үміттенеміз.",
+    "Алхамдулилла, ауылдағылардың бәрі аман-есен.",
+    "Ораза айт құтты болсын! Алла тағала оразамызды қабыл етсін.",
+    "Жұма намазынан кейін мешітте ауылдастар жиналды, Аллаға шүкір.",
+]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Model:
+    return load_model(resolve_current(MODELS))
+
+
+@pytest.mark.parametrize("text", RELIGIOUS_COMMENTS)
+def test_religious_comments_score_below_review(shipped: Model, text: str) -> None:
+    (score,) = shipped.score([text])
+    assert score < shipped.thresholds["review"], (score, shipped.explain(text))
+
+
+def test_religious_words_do_not_explain_a_score(shipped: Model) -> None:
+    for text in RELIGIOUS_COMMENTS:
+        for c in shipped.explain(text, top_k=5):
+            assert not RELIGION.fullmatch(c.term), (text, c)
+
+
+def test_shipped_model_mutes_religion(shipped: Model) -> None:
+    assert shipped.card["hyperparameters"]["mute_religion"] is True
+    assert getattr(shipped.pipeline.named_steps["features"], "mute_religion", False)
+
+
+@pytest.mark.parametrize("word", ["allah", "аллах", "алла", "inshallah", "alhamdulillah",
+                                  "иншаллах", "мешіт", "mosque", "prayers", "amen"])
+def test_religious_words_have_no_features(word: str) -> None:
+    assert word_features(word, (3, 5), lexicon=True, mute_religion=True) == []
+    assert pair_features("may", word, lexicon=True, mute_religion=True) == []
+    assert word_features(word, (3, 5), lexicon=True, mute_religion=False)
+
+
+@pytest.mark.parametrize("word", ["kuffar", "khilafah", "crusaders", "islamic", "in", "saw"])
+def test_side_taking_and_common_words_are_not_muted(word: str) -> None:
+    assert word_features(word, (3, 5), lexicon=True, mute_religion=True)
