@@ -31,7 +31,7 @@ from moderator.classifier.features import (
     word_features,
 )
 from moderator.errors import ModelError
-from moderator.text import normalize
+from moderator.text import NormalizedText, normalize
 
 log = logging.getLogger(__name__)
 
@@ -147,16 +147,20 @@ class Model:
 
     def score(self, texts: Sequence[str]) -> list[float]:
         """Probability of propaganda for every text, in one batch."""
+        return self.score_normalized([normalize(t) for t in texts])
+
+    def score_normalized(self, texts: Sequence[NormalizedText]) -> list[float]:
+        """`score` for texts the caller has already normalised (the rule engine has)."""
         if not texts:
             return []
-        normalized = [normalize(t).text for t in texts]
-        X = self._features.transform(normalized)
+        X = self._features.transform([t.text for t in texts])
         margin = X @ self._weights + self._bias
         return [float(p) for p in _sigmoid(self._slope * margin + self._offset)]
 
-    def explain(self, text: str, top_k: int = 5) -> list[Contribution]:
+    def explain(self, text: str, top_k: int = 5,
+                normalized: NormalizedText | None = None) -> list[Contribution]:
         """Words and word pairs that pushed the score up most, with spans into `text`."""
-        norm = normalize(text)
+        norm = normalized if normalized is not None else normalize(text)
         feats = self._features
         tokens = tokenize(norm.text)
         if not tokens:

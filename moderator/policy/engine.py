@@ -39,9 +39,10 @@ class Scorer(Protocol):
     version: str
     thresholds: Any
 
-    def score(self, texts: Sequence[str]) -> list[float]: ...
+    def score_normalized(self, texts: Sequence[NormalizedText]) -> list[float]: ...
 
-    def explain(self, text: str, top_k: int = 5) -> Sequence[Contribution]: ...
+    def explain(self, text: str, top_k: int = 5,
+                normalized: NormalizedText | None = None) -> Sequence[Contribution]: ...
 
 
 @dataclass
@@ -217,8 +218,9 @@ def check_classifier(ctx: CheckContext) -> list[Finding]:
         return [Finding("system.classifier_unavailable", settings.field, failure,
                         "This comment is held for a moderator.")]
     raw = ctx.raw(settings.field)
+    normalized = ctx.normalized(settings.field)  # shared with the word lists: normalised once
     try:
-        score = float(ctx.model.score([raw])[0])
+        score = float(ctx.model.score_normalized([normalized])[0])
     except Exception:
         return [Finding("system.classifier_error", settings.field, failure,
                         "This comment is held for a moderator.")]
@@ -238,7 +240,7 @@ def check_classifier(ctx: CheckContext) -> list[Finding]:
     explanation = [
         {"term": c.term, "weight": round(float(c.weight), 4),
          "span": {"start": c.start, "end": c.end}}
-        for c in ctx.model.explain(raw, top_k=EXPLANATION_TERMS)
+        for c in ctx.model.explain(raw, top_k=EXPLANATION_TERMS, normalized=normalized)
     ]
     top = explanation[0]["span"] if explanation else None
     return [

@@ -10,6 +10,7 @@ import pytest
 
 from moderator.policy import load_policy, run_policy
 from moderator.policy.model import Policy
+from moderator.text import NormalizedText
 from moderator.types import Comment, Decision, Verdict
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "policies"
@@ -169,12 +170,12 @@ class FixedScorer:
     def thresholds(self) -> dict[str, float]:
         return {"review": 0.5, "reject": 0.9}
 
-    def score(self, texts: Sequence[str]) -> list[float]:
+    def score_normalized(self, texts: Sequence[NormalizedText]) -> list[float]:
         if self.fail:
             raise RuntimeError("model exploded")
         return [self.value for _ in texts]
 
-    def explain(self, text: str, top_k: int = 5) -> list:
+    def explain(self, text: str, top_k: int = 5, normalized: object = None) -> list:
         @dataclass
         class C:
             term: str
@@ -225,9 +226,9 @@ def test_huge_comment_is_rejected_by_length_without_running_the_classifier(
     calls: list[int] = []
 
     class CountingScorer(FixedScorer):
-        def score(self, texts: Sequence[str]) -> list[float]:
+        def score_normalized(self, texts: Sequence[NormalizedText]) -> list[float]:
             calls.append(len(texts))
-            return super().score(texts)
+            return super().score_normalized(texts)
 
     verdict = check(with_classifier, CountingScorer(0.99), comment="kill " * 20_000)
     assert [f.code for f in verdict.findings] == ["comment.too_long"]
