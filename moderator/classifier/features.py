@@ -15,6 +15,12 @@ Why the features look like this:
   for how propagandists name their state, enemies and dead and one for how reporters
   and critics name the same things. The pooled counts let the weight learned from
   common terms carry over to rare ones in sources the model never saw.
+* With `fold_doubles` (features version 5) every run of one letter counts as one letter
+  in word, pair and character features and in the lexicons (`soldiers`, `ssoldiers`
+  and `sooldiers` are one word; real doubles fold too, so `raqqa` is `raqa` for the
+  model, at training and scoring alike). The normaliser cuts obfuscated runs
+  (`sssoldiers`) to two letters, not one, because the rules need real doubles; the
+  classifier needs neither.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ import moderator.text
 from moderator.text import normalize
 
 # Bump when tokenisation or feature strings change: it is recorded in the model card.
-FEATURES_VERSION = "4"
+FEATURES_VERSION = "5"
 
 _SKIP = re.compile(
     r"https?://\S+|www\.\S+|\S+\.(?:com|ly|co|me|org|net)/\S*"  # links, short links
@@ -189,36 +195,76 @@ RELIGION = re.compile(
 )
 
 
+_DOUBLE = re.compile(r"(\w)\1+")
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def fold_doubles(word: str) -> str:
+    """Every run of one letter as one letter: `ssoldiers`, `sooldiers` -> `soldiers`."""
+    return _DOUBLE.sub(r"\1", word)
+
+
+def _folded_set(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(fold_doubles(w) for w in words)
+
+
+IN_GROUP_FOLDED = _folded_set(IN_GROUP)
+OUT_GROUP_FOLDED = _folded_set(OUT_GROUP)
+IN_GROUP_PAIRS_FOLDED = frozenset((fold_doubles(a), fold_doubles(b)) for a, b in IN_GROUP_PAIRS)
+OUT_GROUP_PAIRS_FOLDED = frozenset((fold_doubles(a), fold_doubles(b))
+                                   for a, b in OUT_GROUP_PAIRS)
+# Ordinary words whose folded form is a muted word (`good` -> `god`): muted only as typed.
+_FOLD_COLLISIONS = frozenset({"good", "goods"})
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _mutes(word: str, fold: bool) -> tuple[bool, bool]:
+    """(religion, topic): does `word` (or, with `fold`, its folded form) name faith or topic?"""
+    forms = [word]
+    if fold and word not in _FOLD_COLLISIONS and fold_doubles(word) != word:
+        forms.append(fold_doubles(word))  # `hammas`, `aamiin`, `isiss` are muted too
+    return (any(RELIGION.fullmatch(f) for f in forms),
+            any(TOPIC.fullmatch(f) for f in forms))
+
+
 def word_features(
     word: str, char_range: tuple[int, int] | None, lexicon: bool, mute_topic: bool = False,
-    mute_religion: bool = False,
+    mute_religion: bool = False, fold: bool = False,
 ) -> list[str]:
     """Feature strings that belong to one word (used by the vectoriser and explanations)."""
-    if mute_religion and RELIGION.fullmatch(word):
+    religion, topic = _mutes(word, fold)
+    if mute_religion and religion:
         return []
-    if mute_topic and TOPIC.fullmatch(word):
-        return ["L-"] if lexicon and word in OUT_GROUP else []
+    if fold:
+        word = fold_doubles(word)
+    in_group, out_group = (IN_GROUP_FOLDED, OUT_GROUP_FOLDED) if fold else (IN_GROUP, OUT_GROUP)
+    if mute_topic and topic:
+        return ["L-"] if lexicon and word in out_group else []
     feats = ["w" + word]
     if char_range:
         feats.extend(char_grams(word, *char_range))
     if lexicon:
-        if word in IN_GROUP:
+        if word in in_group:
             feats.append("L+")
-        if word in OUT_GROUP:
+        if word in out_group:
             feats.append("L-")
     return feats
 
 
-def pair_features(first: str, second: str, lexicon: bool, mute_religion: bool = False
-                  ) -> list[str]:
+def pair_features(first: str, second: str, lexicon: bool, mute_religion: bool = False,
+                  fold: bool = False) -> list[str]:
     """Feature strings that belong to one pair of neighbouring words."""
-    if mute_religion and (RELIGION.fullmatch(first) or RELIGION.fullmatch(second)):
+    if mute_religion and (_mutes(first, fold)[0] or _mutes(second, fold)[0]):
         return []
+    in_pairs, out_pairs = IN_GROUP_PAIRS, OUT_GROUP_PAIRS
+    if fold:
+        first, second = fold_doubles(first), fold_doubles(second)
+        in_pairs, out_pairs = IN_GROUP_PAIRS_FOLDED, OUT_GROUP_PAIRS_FOLDED
     feats = [f"b{first}\x01{second}"]
     if lexicon:
-        if (first, second) in IN_GROUP_PAIRS:
+        if (first, second) in in_pairs:
             feats.append("L+")
-        if (first, second) in OUT_GROUP_PAIRS:
+        if (first, second) in out_pairs:
             feats.append("L-")
     return feats
 
@@ -231,10 +277,10 @@ def column(feature: str, n_features: int) -> int:
 @functools.lru_cache(maxsize=1 << 17)
 def word_columns(
     word: str, char_range: tuple[int, int] | None, lexicon: bool, n_features: int,
-    mute_topic: bool = False, mute_religion: bool = False,
+    mute_topic: bool = False, mute_religion: bool = False, fold: bool = False,
 ) -> np.ndarray:
     """Columns of all features of one word, cached: hashing dominates the cost otherwise."""
-    feats = word_features(word, char_range, lexicon, mute_topic, mute_religion)
+    feats = word_features(word, char_range, lexicon, mute_topic, mute_religion, fold)
     return np.fromiter((column(f, n_features) for f in feats), dtype=np.int32, count=len(feats))
 
 
@@ -249,6 +295,7 @@ class HashedFeatures(TransformerMixin, BaseEstimator):
         lexicon: bool = True,
         mute_topic: bool = False,
         mute_religion: bool = False,
+        fold_doubles: bool = False,
     ) -> None:
         self.n_features = n_features
         self.char_range = char_range
@@ -256,6 +303,7 @@ class HashedFeatures(TransformerMixin, BaseEstimator):
         self.lexicon = lexicon
         self.mute_topic = mute_topic
         self.mute_religion = mute_religion
+        self.fold_doubles = fold_doubles
 
     def fit(self, texts: Sequence[str], y: object = None) -> HashedFeatures:
         self.n_features_out_ = self.n_features
@@ -269,11 +317,12 @@ class HashedFeatures(TransformerMixin, BaseEstimator):
         words = [w for w, _, _ in tokenize(text)]
         char_range = tuple(self.char_range) if self.char_range else None
         mute_religion = getattr(self, "mute_religion", False)  # artifacts before v4
+        fold = getattr(self, "fold_doubles", False)  # artifacts before v5
         parts = [word_columns(w, char_range, self.lexicon, self.n_features,
-                              self.mute_topic, mute_religion) for w in words]
+                              self.mute_topic, mute_religion, fold) for w in words]
         if self.pairs and len(words) > 1:
             pair_feats = [f for a, b in itertools.pairwise(words)
-                          for f in pair_features(a, b, self.lexicon, mute_religion)]
+                          for f in pair_features(a, b, self.lexicon, mute_religion, fold)]
             parts.append(np.array([column(f, self.n_features) for f in pair_feats], np.int32))
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 

@@ -43,6 +43,7 @@ class Params:
     lexicon: bool = True
     mute_topic: bool = True
     mute_religion: bool = True
+    fold_doubles: bool = True
     alpha: float = 1e-5
     epochs: int = 30
     group_alpha: float = 0.5
@@ -84,7 +85,7 @@ def features_step(params: Params) -> HashedFeatures:
     return HashedFeatures(
         n_features=params.n_features, char_range=params.char_range,
         pairs=params.pairs, lexicon=params.lexicon, mute_topic=params.mute_topic,
-        mute_religion=params.mute_religion,
+        mute_religion=params.mute_religion, fold_doubles=params.fold_doubles,
     )
 
 
