@@ -29,16 +29,20 @@ import functools
 import hashlib
 import inspect
 import itertools
+import math
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
+import regex
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import murmurhash3_32
 
 import moderator.text
-from moderator.text import normalize
+from moderator.text import NormalizedText, normalize
 
 # Bump when tokenisation or feature strings change: it is recorded in the model card.
 FEATURES_VERSION = "5"
@@ -118,9 +122,45 @@ def normalizer_fingerprint() -> dict[str, str]:
     }
 
 
+class SpacedText(str):
+    """Normalised text that remembers where letters typed apart were joined.
+
+    `spaced` holds every position p such that normalised characters p and p + 1 are
+    letters the commenter typed apart with spaces or underscores (`j i h a d`). The
+    joiner cannot see word boundaries when every letter of a sentence is spaced
+    (`t h e s o l d i e r s` becomes one token); with `segment_spaced` the features
+    cut such tokens back into known words.
+    """
+
+    spaced: frozenset[int]
+
+    def __new__(cls, text: str, spaced: frozenset[int]) -> SpacedText:
+        out = super().__new__(cls, text)
+        out.spaced = spaced
+        return out
+
+
+_GAP = regex.compile(r"[\s\p{Pc}\p{Cf}\p{Default_Ignorable_Code_Point}]+")
+_GAP_MARK = regex.compile(r"[\s\p{Pc}]")
+
+
+def features_text(norm: NormalizedText) -> str:
+    """The normalised text for the features: a `SpacedText` if spaced letters were joined."""
+    if not norm.joined:
+        return norm.text
+    text, starts, ends, original = norm.text, norm.starts, norm.ends, norm.original
+    spaced = []
+    for p in range(len(text) - 1):
+        if ends[p] != starts[p + 1] and text[p].isalpha() and text[p + 1].isalpha():
+            gap = original[ends[p]:starts[p + 1]]
+            if _GAP.fullmatch(gap) and _GAP_MARK.search(gap):
+                spaced.append(p)
+    return SpacedText(text, frozenset(spaced)) if spaced else text
+
+
 def normalize_texts(texts: Iterable[str]) -> list[str]:
     """The normalised form of every text (first step of the Pipeline)."""
-    return [normalize(text).text for text in texts]
+    return [features_text(normalize(text)) for text in texts]
 
 
 def tokenize(text: str) -> list[tuple[str, int, int]]:
@@ -274,6 +314,52 @@ def column(feature: str, n_features: int) -> int:
     return int(murmurhash3_32(feature, seed=0, positive=True)) % n_features
 
 
+# One-letter words a spaced-letter token may hold; other single letters are not pieces.
+_ONE_LETTER_WORDS = frozenset("aiиваяскуоo")
+_MAX_PIECE = 30
+
+
+def build_vocabulary(texts: Iterable[str], min_count: int) -> str:
+    """Words seen at least `min_count` times, most frequent first, one per line."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(w for w, _, _ in tokenize(text))
+    words = sorted((w for w, n in counts.items()
+                    if n >= min_count and "0" not in w and len(w) <= _MAX_PIECE
+                    and (len(w) > 1 or w in _ONE_LETTER_WORDS)),
+                   key=lambda w: (-counts[w], w))
+    return "\n".join(words)
+
+
+def piece_costs(vocabulary: str) -> dict[str, float]:
+    """Zipf costs for segmentation: a word of rank r costs log(r * log N)."""
+    words = vocabulary.split("\n") if vocabulary else []
+    scale = math.log(max(len(words), 2))
+    return {w: math.log((rank + 1) * scale) for rank, w in enumerate(words)}
+
+
+def segment(token: str, costs: Mapping[str, float]) -> list[tuple[int, int]] | None:
+    """Cheapest cut of `token` into known words, as (start, end) pieces; None if none."""
+    n = len(token)
+    best = [0.0] + [math.inf] * n
+    back = [0] * (n + 1)
+    for j in range(1, n + 1):
+        for i in range(max(0, j - _MAX_PIECE), j):
+            if best[i] == math.inf:
+                continue
+            cost = costs.get(token[i:j])
+            if cost is not None and best[i] + cost < best[j]:
+                best[j], back[j] = best[i] + cost, i
+    if best[n] == math.inf:
+        return None
+    pieces = []
+    j = n
+    while j:
+        pieces.append((back[j], j))
+        j = back[j]
+    return pieces[::-1]
+
+
 @functools.lru_cache(maxsize=1 << 17)
 def word_columns(
     word: str, char_range: tuple[int, int] | None, lexicon: bool, n_features: int,
@@ -296,6 +382,8 @@ class HashedFeatures(TransformerMixin, BaseEstimator):
         mute_topic: bool = False,
         mute_religion: bool = False,
         fold_doubles: bool = False,
+        segment_spaced: bool = False,
+        vocabulary_min_count: int = 5,
     ) -> None:
         self.n_features = n_features
         self.char_range = char_range
@@ -304,17 +392,46 @@ class HashedFeatures(TransformerMixin, BaseEstimator):
         self.mute_topic = mute_topic
         self.mute_religion = mute_religion
         self.fold_doubles = fold_doubles
+        self.segment_spaced = segment_spaced
+        self.vocabulary_min_count = vocabulary_min_count
 
     def fit(self, texts: Sequence[str], y: object = None) -> HashedFeatures:
         self.n_features_out_ = self.n_features
+        if getattr(self, "segment_spaced", False):
+            self.vocabulary_ = build_vocabulary(texts, self.vocabulary_min_count)
         return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_costs", None)  # rebuilt from `vocabulary_` on first use
+        return state
+
+    def tokens(self, text: str) -> list[tuple[str, int, int]]:
+        """`tokenize`, with tokens typed as spaced letters cut back into known words."""
+        tokens = tokenize(text)
+        spaced = getattr(text, "spaced", None)
+        if not spaced or not getattr(self, "segment_spaced", False):
+            return tokens
+        costs = self.__dict__.get("_costs")
+        if costs is None:
+            costs = self.__dict__["_costs"] = piece_costs(getattr(self, "vocabulary_", ""))
+        out: list[tuple[str, int, int]] = []
+        for word, start, end in tokens:
+            # Three or more letters typed apart: the joiner may have glued words together.
+            if sum(p in spaced for p in range(start, end - 1)) >= 2:
+                pieces = segment(word, costs)
+                if pieces and len(pieces) > 1:
+                    out.extend((word[a:b], start + a, start + b) for a, b in pieces)
+                    continue
+            out.append((word, start, end))
+        return out
 
     def __sklearn_is_fitted__(self) -> bool:
         return True
 
     def columns(self, text: str) -> np.ndarray:
         """Column of every feature occurrence in one normalised text (with repeats)."""
-        words = [w for w, _, _ in tokenize(text)]
+        words = [w for w, _, _ in self.tokens(text)]
         char_range = tuple(self.char_range) if self.char_range else None
         mute_religion = getattr(self, "mute_religion", False)  # artifacts before v4
         fold = getattr(self, "fold_doubles", False)  # artifacts before v5

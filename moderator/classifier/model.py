@@ -25,6 +25,7 @@ from sklearn.pipeline import Pipeline
 
 from moderator.classifier.features import (
     HashedFeatures,
+    features_text,
     normalizer_fingerprint,
     pair_features,
     tokenize,
@@ -153,7 +154,7 @@ class Model:
         """`score` for texts the caller has already normalised (the rule engine has)."""
         if not texts:
             return []
-        X = self._features.transform([t.text for t in texts])
+        X = self._features.transform([features_text(t) for t in texts])
         margin = X @ self._weights + self._bias
         return [float(p) for p in _sigmoid(self._slope * margin + self._offset)]
 
@@ -162,10 +163,11 @@ class Model:
         """Words and word pairs that pushed the score up most, with spans into `text`."""
         norm = normalized if normalized is not None else normalize(text)
         feats = self._features
-        tokens = tokenize(norm.text)
+        ftext = features_text(norm)
+        tokens = feats.tokens(ftext) if hasattr(feats, "tokens") else tokenize(norm.text)
         if not tokens:
             return []
-        row = feats.transform([norm.text])
+        row = feats.transform([ftext])
         value = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
         # How many times each column occurs in this text, so shared columns are split fairly.
         occurrences: dict[int, int] = {}

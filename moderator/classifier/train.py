@@ -44,6 +44,7 @@ class Params:
     mute_topic: bool = True
     mute_religion: bool = True
     fold_doubles: bool = True
+    segment_spaced: bool = True
     alpha: float = 1e-5
     epochs: int = 30
     group_alpha: float = 0.5
@@ -86,6 +87,7 @@ def features_step(params: Params) -> HashedFeatures:
         n_features=params.n_features, char_range=params.char_range,
         pairs=params.pairs, lexicon=params.lexicon, mute_topic=params.mute_topic,
         mute_religion=params.mute_religion, fold_doubles=params.fold_doubles,
+        segment_spaced=params.segment_spaced,
     )
 
 
@@ -122,9 +124,13 @@ def validation_mask(texts: Sequence[str], params: Params) -> np.ndarray:
 
 
 def fit_matrix(
-    X: sp.csr_matrix, data: Dataset, params: Params
+    X: sp.csr_matrix, data: Dataset, params: Params, features: HashedFeatures | None = None
 ) -> Fitted:
-    """Fit on precomputed features `X` (rows of `data`); LOSO reuses one X for every fold."""
+    """Fit on precomputed features `X` (rows of `data`); LOSO reuses one X for every fold.
+
+    `features` is the fitted step that made `X` (it holds the segmentation vocabulary);
+    the pipeline gets a fresh one from `params` without it.
+    """
     val = validation_mask(data.texts, params)
     labels = np.asarray(data.labels)
     y = (labels == POSITIVE).astype(int)
@@ -146,7 +152,7 @@ def fit_matrix(
     metrics["recall_at_1pct_fpr"] = recall_at_fpr(y[val].tolist(), scores.tolist(), 0.01)
     pipeline = Pipeline([
         ("normalize", FunctionTransformer(normalize_texts).fit([""])),
-        ("features", features_step(params)),
+        ("features", features if features is not None else features_step(params)),
         ("classifier", calibrated),
     ])
     return Fitted(pipeline, thresholds, metrics, int(tr.sum()), int(val.sum()))
@@ -156,4 +162,4 @@ def fit(data: Dataset, params: Params) -> Fitted:
     """Normalise, featurise and fit one model on `data`."""
     normalized = normalize_texts(data.texts)
     hf = features_step(params).fit(normalized)
-    return fit_matrix(hf.transform(normalized), data, params)
+    return fit_matrix(hf.transform(normalized), data, params, hf)

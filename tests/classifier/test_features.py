@@ -1,13 +1,22 @@
-"""Feature extraction without a model: folded doubles (fast, no training)."""
+"""Feature extraction without a model: folded doubles and spaced-letter tokens (fast)."""
 
 from __future__ import annotations
+
+import pickle
 
 import pytest
 
 from moderator.classifier.features import (
     HashedFeatures,
+    SpacedText,
+    build_vocabulary,
+    features_text,
     fold_doubles,
+    normalize_texts,
     pair_features,
+    piece_costs,
+    segment,
+    tokenize,
     word_features,
 )
 from moderator.text import normalize
@@ -59,3 +68,60 @@ def test_repeated_letters_score_like_the_plain_text() -> None:
                       "Rommmmme").text
     a, b = hf.transform([plain, typed])
     assert (a != b).nnz == 0
+
+
+VOCAB = ["the soldiers of the khilafah will conquer rome and our brothers in raqqa"] * 5
+
+
+def _segmenting() -> HashedFeatures:
+    return HashedFeatures(n_features=1 << 16, mute_topic=True, mute_religion=True,
+                          fold_doubles=True, segment_spaced=True).fit(normalize_texts(VOCAB))
+
+
+def test_features_text_marks_letters_typed_apart() -> None:
+    assert not isinstance(features_text(normalize("the soldiers of rome")), SpacedText)
+    spaced = features_text(normalize("the s o l d i e r s"))
+    assert isinstance(spaced, SpacedText)
+    assert spaced == "the soldiers"
+    assert spaced.spaced == frozenset(range(4, 11))
+    dotted = features_text(normalize("the s.o.l.d.i.e.r.s"))  # one word: nothing to cut
+    assert not isinstance(dotted, SpacedText)
+
+
+@pytest.mark.parametrize("sep", [" ", "_"])
+def test_spaced_letters_glued_across_words_are_cut_back_into_words(sep: str) -> None:
+    hf = _segmenting()
+    plain = "the soldiers of the khilafah will conquer rome"
+    typed = " ".join(sep.join(w) if len(w) > 2 else w for w in plain.split())
+    text = features_text(normalize(typed))
+    assert [w for w, _, _ in tokenize(text)] == ["thesoldiers", "of", "thekhilafahwillconquerrome"]
+    tokens = hf.tokens(text)
+    assert [w for w, _, _ in tokens] == plain.split()
+    assert all(text[a:b] == w for w, a, b in tokens)  # spans index the normalised text
+    a, b = hf.transform([normalize_texts([plain])[0], text])
+    assert (a != b).nnz == 0
+
+
+def test_ordinary_text_is_never_cut() -> None:
+    hf = _segmenting()
+    text = normalize_texts(["thesoldiers ofrome"])[0]  # typed glued, not spaced
+    assert [w for w, _, _ in hf.tokens(text)] == ["thesoldiers", "ofrome"]
+    # Spaced letters with an unknown word stay one token rather than become noise.
+    text = normalize_texts(["the x y z q"])[0]
+    assert [w for w, _, _ in hf.tokens(text)] == [w for w, _, _ in tokenize(text)]
+
+
+def test_segment_prefers_known_frequent_words() -> None:
+    costs = piece_costs(build_vocabulary(normalize_texts(VOCAB), min_count=5))
+    assert segment("ourbrothers", costs) == [(0, 3), (3, 11)]
+    assert segment("ourbrothersx", costs) is None
+    assert build_vocabulary(normalize_texts(VOCAB), min_count=6) == "the"  # twice a text
+
+
+def test_vocabulary_cache_is_not_pickled() -> None:
+    hf = _segmenting()
+    hf.transform([features_text(normalize("t h e s o l d i e r s"))])
+    assert "_costs" in hf.__dict__
+    again = pickle.loads(pickle.dumps(hf))
+    assert "_costs" not in again.__dict__
+    assert again.vocabulary_ == hf.vocabulary_
