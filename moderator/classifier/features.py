@@ -21,6 +21,13 @@ Why the features look like this:
   model, at training and scoring alike). The normaliser cuts obfuscated runs
   (`sssoldiers`) to two letters, not one, because the rules need real doubles; the
   classifier needs neither.
+* With `segment_spaced` (features version 5) a token the normaliser joined from letters
+  typed apart with spaces or underscores is cut back into words: `t h e s o l d i e r s`
+  with every word spaced is one token `thesoldiers` after the joiner, and the cheapest
+  cut into words of the training vocabulary (Zipf costs by frequency rank) gives `the`
+  `soldiers` back. Only such tokens are cut (`SpacedText` carries where letters were
+  typed apart), so ordinary text gets exactly the features it had; a token that cannot
+  be cut wholly into known words is left as it is.
 """
 
 from __future__ import annotations
@@ -371,7 +378,11 @@ def word_columns(
 
 
 class HashedFeatures(TransformerMixin, BaseEstimator):
-    """Normalised texts -> log-scaled, L2-normalised hashed counts (stateless, no vocabulary)."""
+    """Normalised texts -> log-scaled, L2-normalised hashed counts.
+
+    Hashed, so no feature vocabulary; with `segment_spaced`, `fit` keeps one list of the
+    frequent words (`vocabulary_`, a few hundred kB) to cut spaced-letter tokens with.
+    """
 
     def __init__(
         self,

@@ -8,12 +8,13 @@ score below the shipped model's review threshold, in English, Russian and Kazakh
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from moderator.classifier import load_model, resolve_current
-from moderator.classifier.features import RELIGION, pair_features, word_features
+from moderator.classifier.features import RELIGION, fold_doubles, pair_features, word_features
 from moderator.classifier.model import Model
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
@@ -78,3 +79,27 @@ def test_religious_words_have_no_features(word: str) -> None:
 @pytest.mark.parametrize("word", ["kuffar", "khilafah", "crusaders", "islamic", "in", "saw"])
 def test_side_taking_and_common_words_are_not_muted(word: str) -> None:
     assert word_features(word, (3, 5), lexicon=True, mute_religion=True)
+
+
+# Written for this test (no data rows): plain, letters repeated, every word spaced.
+OBFUSCATED = [
+    ("Join the soldiers of the Khilafah and fight the crusaders",
+     "Joooin thhhe ssssoldiers of thhe Khiiilaaafah annnd fiiight thhhe crusssaders"),
+    ("Join the soldiers of the Khilafah and fight the crusaders",
+     "J o i n t h e s o l d i e r s of t h e K h i l a f a h a n d f i g h t t h e "
+     "c r u s a d e r s"),
+    ("Join the soldiers of the Khilafah and fight the crusaders",
+     "J_o_i_n t_h_e s_o_l_d_i_e_r_s of t_h_e K_h_i_l_a_f_a_h a_n_d f_i_g_h_t t_h_e "
+     "c_r_u_s_a_d_e_r_s"),
+]
+
+
+@pytest.mark.parametrize(("plain", "typed"), OBFUSCATED)
+def test_shipped_model_scores_repeats_and_spaced_words_like_the_plain_text(
+        shipped: Model, plain: str, typed: str) -> None:
+    assert shipped.score([typed]) == pytest.approx(shipped.score([plain]), abs=1e-6)
+    explained = shipped.explain(typed)
+    assert explained
+    for c in explained:  # each span covers exactly the letters of its (folded) term
+        letters = re.sub(r"[\s_]", "", typed[c.start:c.end]).lower()
+        assert fold_doubles(letters) == fold_doubles(re.sub(r"[\s_]", "", c.term)), c
