@@ -454,16 +454,21 @@ class HashedFeatures(TransformerMixin, BaseEstimator):
             parts.append(np.array([column(f, self.n_features) for f in pair_feats], np.int32))
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
+    def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """One text's sparse row: its columns and L2-normalised log counts."""
+        cols, counts = np.unique(self.columns(text), return_counts=True)
+        weights = np.log1p(counts.astype(np.float32))
+        norm = float(np.sqrt(np.dot(weights, weights)))
+        return cols.astype(np.int32), (weights / norm if norm else weights)
+
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         indptr = [0]
         indices: list[np.ndarray] = []
         values: list[np.ndarray] = []
         for text in texts:
-            cols, counts = np.unique(self.columns(text), return_counts=True)
-            weights = np.log1p(counts.astype(np.float32))
-            norm = float(np.sqrt(np.dot(weights, weights)))
-            indices.append(cols.astype(np.int32))
-            values.append(weights / norm if norm else weights)
+            cols, weights = self.row(text)
+            indices.append(cols)
+            values.append(weights)
             indptr.append(indptr[-1] + len(cols))
         return sp.csr_matrix(
             (np.concatenate(values) if values else np.zeros(0, np.float32),

@@ -154,8 +154,12 @@ class Model:
         """`score` for texts the caller has already normalised (the rule engine has)."""
         if not texts:
             return []
-        X = self._features.transform([features_text(t) for t in texts])
-        margin = X @ self._weights + self._bias
+        if len(texts) == 1:  # the per-request path: a dot product, no sparse matrix
+            cols, values = self._features.row(features_text(texts[0]))
+            margin = np.array([np.dot(values, self._weights[cols]) + self._bias])
+        else:
+            X = self._features.transform([features_text(t) for t in texts])
+            margin = X @ self._weights + self._bias
         return [float(p) for p in _sigmoid(self._slope * margin + self._offset)]
 
     def explain(self, text: str, top_k: int = 5,
