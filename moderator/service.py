@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from moderator.errors import ModelError
 from moderator.hotswap import ModelWatcher
-from moderator.policy import PolicySet, Scorer, run_policy
+from moderator.policy import PolicySet, Scorer, links, run_policy
 from moderator.policy.model import Policy
 from moderator.types import Comment, Decision, Verdict
 
@@ -60,6 +60,8 @@ class Moderator:
         """
         policies = PolicySet.from_path(policy_path)
         names = {p.classifier.model for p in policies if p.classifier.enabled}
+        if any(p.links for p in policies):
+            links.warm_up()
         if watch:
             return cls(policies, {}, store=store, watcher=ModelWatcher(models_dir, names))
         models: dict[str, Scorer | None] = {}
