@@ -111,8 +111,4 @@ def load_current_model(models_dir: Path, name: str) -> Scorer:
     from moderator.classifier.model import load_model
     from moderator.classifier.registry import resolve_current
 
-    try:
-        path = resolve_current(models_dir, name)
-    except FileNotFoundError as exc:
-        raise ModelError(f"model {name!r}: no promoted version in {models_dir}") from exc
-    return load_model(path)
+    return load_model(resolve_current(models_dir, name))  # both raise ModelError
