@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from moderator.errors import ModeratorError
-from moderator.service import PROJECT_ROOT
+from moderator.paths import PROJECT_ROOT
 
 DEFAULT_NAME = "propaganda"
 

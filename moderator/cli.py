@@ -11,7 +11,8 @@ import click
 from moderator.admin_cli import COMMANDS as ADMIN_COMMANDS
 from moderator.classifier.commands import COMMANDS as CLASSIFIER_COMMANDS
 from moderator.errors import ModeratorError
-from moderator.service import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR, Moderator
+from moderator.paths import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR
+from moderator.service import Moderator
 
 
 @click.group()

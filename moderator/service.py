@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from moderator.errors import ModelError
 from moderator.hotswap import ModelWatcher
+from moderator.paths import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR
 from moderator.policy import PolicySet, Scorer, links, run_policy
 from moderator.policy.model import Policy
 from moderator.types import Comment, Decision, Verdict
@@ -20,9 +21,7 @@ from moderator.types import Comment, Decision, Verdict
 if TYPE_CHECKING:
     from moderator.store import Store
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_POLICY_DIR = PROJECT_ROOT / "rules" / "policies"
-DEFAULT_MODELS_DIR = PROJECT_ROOT / "models"
+
 
 
 @dataclass(frozen=True, slots=True)

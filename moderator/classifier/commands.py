@@ -14,8 +14,7 @@ import click
 
 from moderator.classifier.registry import DEFAULT_NAME, resolve_current, set_current
 from moderator.errors import ModeratorError
-
-DEFAULT_MODELS = Path("models")
+from moderator.paths import DEFAULT_MODELS_DIR
 
 _data_option = click.option(
     "--data", "data_paths", multiple=True, required=True,
@@ -35,7 +34,7 @@ def _csvs(paths: tuple[Path, ...]) -> list[Path]:
 
 
 def _model_dir(model: Path | None) -> Path:
-    return model if model is not None else resolve_current(DEFAULT_MODELS, DEFAULT_NAME)
+    return model if model is not None else resolve_current(DEFAULT_MODELS_DIR, DEFAULT_NAME)
 
 
 def _fail(exc: ModeratorError) -> None:

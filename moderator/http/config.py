@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from moderator.errors import ModeratorError
-from moderator.service import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR
+from moderator.paths import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR
 from moderator.store import DEFAULT_DATABASE_URL
 
 DEFAULTS: dict[str, Any] = {
