@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
 import pytest
 
+from moderator.classifier.train import Params
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_FILES = ("fifthtribe_isis_tweets", "stormfront_hate", "isextreme_scraped_tweets",
+                "crisislex_tweets", "sfu_ctc_comments")
+PER_LABEL = 150
+#: Small hash space: fast, and the recipe is the same as the shipped model's.
+TINY = Params(n_features=1 << 16, epochs=10)
 
 
 def shared_data_path() -> Path:
@@ -23,3 +31,36 @@ def shared_data() -> Path:
     if not (path / "README.md").is_file():
         pytest.skip(f"shared labelled data not found at {path} (set MODERATOR_SHARED_DATA)")
     return path
+
+
+def write_sample(shared: Path, out_dir: Path) -> list[Path]:
+    """The first rows of each label of a few sources, as CSVs in the same format."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in SAMPLE_FILES:
+        seen: dict[str, int] = {}
+        rows = []
+        with (shared / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if seen.get(row["label"], 0) < PER_LABEL:
+                    seen[row["label"]] = seen.get(row["label"], 0) + 1
+                    rows.append(row)
+        path = out_dir / f"{name}.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=["text", "label", "source", "lang"])
+            writer.writeheader()
+            writer.writerows(rows)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="session")
+def tiny_params() -> Params:
+    """Training parameters small enough for tests."""
+    return TINY
+
+
+@pytest.fixture(scope="session")
+def sample_csvs(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """150 rows per label of five sources, written once per session (never into the repo)."""
+    return write_sample(shared_data, tmp_path_factory.mktemp("sample"))

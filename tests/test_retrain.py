@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
@@ -18,37 +17,19 @@ from moderator.promotion import current_version, history, promote, rollback
 from moderator.retrain import HOLDOUT_FRACTION, TOLERANCES, gate, retrain, split_labels
 from moderator.store import LabelRow
 
-SOURCES = ("fifthtribe_isis_tweets", "stormfront_hate", "isextreme_scraped_tweets",
-           "crisislex_tweets", "sfu_ctc_comments")
-TINY = Params(n_features=1 << 16, epochs=10)
 #: Deliberately worse: 64 hashed word features, no n-grams or pairs, one epoch.
 CRIPPLED = Params(n_features=1 << 6, epochs=1, char_range=None, pairs=False, lexicon=False)
 
 
 @pytest.fixture(scope="module")
-def base(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Path]:
-    """150 rows per label of five sources, and a models folder whose v1 is current."""
-    folder = tmp_path_factory.mktemp("base")
-    paths = []
-    for name in SOURCES:
-        seen: dict[str, int] = {}
-        rows = []
-        with (shared_data / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                if seen.get(row["label"], 0) < 150:
-                    seen[row["label"]] = seen.get(row["label"], 0) + 1
-                    rows.append(row)
-        path = folder / f"{name}.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["text", "label", "source", "lang"],
-                                    lineterminator="\r\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        paths.append(path)
-    models = folder / "models"
-    train_and_save(sorted(paths), models / "propaganda" / "v1", TINY)  # as retrain orders them
+def base(sample_csvs: list[Path], tiny_params: Params,
+         tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Path]:
+    """The shared sample (150 rows per label of five sources) and models whose v1 is current."""
+    models = tmp_path_factory.mktemp("base") / "models"
+    # Sorted, as retrain orders its files: the same order gives the same model.
+    train_and_save(sorted(sample_csvs), models / "propaganda" / "v1", tiny_params)
     promote(models, "propaganda", "v1")
-    return paths, models
+    return sample_csvs, models
 
 
 @pytest.fixture
@@ -74,15 +55,15 @@ def test_gate_refuses_a_deliberately_worse_candidate(base: tuple[list[Path], Pat
 
 
 def test_an_equally_good_candidate_is_promoted(base: tuple[list[Path], Path],
-                                               models: Path) -> None:
-    result = retrain(base[0], [], models, params=TINY, version="same")
+                                               models: Path, tiny_params: Params) -> None:
+    result = retrain(base[0], [], models, params=tiny_params, version="same")
     assert result.report["decision"] == "promote", result.report["gate"]
     assert result.promoted and current_version(models, "propaganda") == "same"
     assert history(models, "propaganda") == ["v1", "same"]
 
 
 def test_moderator_labels_are_split_once_and_held_back_ones_are_evaluated(
-        base: tuple[list[Path], Path], models: Path) -> None:
+        base: tuple[list[Path], Path], models: Path, tiny_params: Params) -> None:
     rows = [LabelRow(f"join the caliphate brothers number {i}", "propaganda",
                      "moderator_queue", "en") for i in range(60)]
     rows += [LabelRow(f"the attack in the city number {i} was condemned", "discusses",
@@ -90,7 +71,7 @@ def test_moderator_labels_are_split_once_and_held_back_ones_are_evaluated(
     train, held = split_labels(rows)
     assert split_labels(rows) == (train, held)  # fixed: the same rows every retrain
     assert 0.15 < len(held) / len(rows) < 0.45 and HOLDOUT_FRACTION == 0.3
-    result = retrain(base[0], rows, models, params=TINY, version="with-labels",
+    result = retrain(base[0], rows, models, params=tiny_params, version="with-labels",
                      auto_promote=False)
     evaluation = result.report["evaluation"]
     assert (evaluation["held_back_labels"], evaluation["labels_trained_on"]) == \

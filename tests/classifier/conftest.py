@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -10,46 +9,10 @@ import pytest
 from moderator.classifier.recipe import train_and_save
 from moderator.classifier.train import Params
 
-SAMPLE_FILES = ("fifthtribe_isis_tweets", "stormfront_hate", "isextreme_scraped_tweets",
-                "crisislex_tweets", "sfu_ctc_comments")
-PER_LABEL = 150
-# Small hash space: fast, and the recipe is the same as the shipped model's.
-TINY = Params(n_features=1 << 16, epochs=10)
-
-
-def write_sample(shared: Path, out_dir: Path) -> list[Path]:
-    """The first rows of each label of a few sources, as CSVs in the same format."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name in SAMPLE_FILES:
-        seen: dict[str, int] = {}
-        rows = []
-        with (shared / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                if seen.get(row["label"], 0) < PER_LABEL:
-                    seen[row["label"]] = seen.get(row["label"], 0) + 1
-                    rows.append(row)
-        path = out_dir / f"{name}.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["text", "label", "source", "lang"])
-            writer.writeheader()
-            writer.writerows(rows)
-        paths.append(path)
-    return paths
-
 
 @pytest.fixture(scope="session")
-def tiny_params() -> Params:
-    return TINY
-
-
-@pytest.fixture(scope="session")
-def sample_csvs(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    return write_sample(shared_data, tmp_path_factory.mktemp("sample"))
-
-
-@pytest.fixture(scope="session")
-def tiny_model_dir(sample_csvs: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_model_dir(sample_csvs: list[Path], tiny_params: Params,
+                   tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("models") / "propaganda" / "tiny"
-    train_and_save(sample_csvs, out, TINY)
+    train_and_save(sample_csvs, out, tiny_params)
     return out
