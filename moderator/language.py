@@ -13,6 +13,7 @@ import regex
 _LATIN = regex.compile(r"\p{Latin}")
 _CYRILLIC = regex.compile(r"\p{Cyrillic}")
 _LETTER = regex.compile(r"\p{L}")
+_ASCII_LETTER = regex.compile(r"[A-Za-z]")
 _KAZAKH = regex.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 # Letters of other Cyrillic alphabets (Ukrainian, Belarusian, Serbian, ...): not ru, not kk.
 _OTHER_CYRILLIC = regex.compile(r"[їєґўјљњћџђѓќѕЇЄҐЎЈЉЊЋЏЂЃЌЅ]")
@@ -22,6 +23,13 @@ _NON_ENGLISH_LATIN = regex.compile(r"[\p{Latin}--[a-zA-Z]]", regex.V1)
 
 def detect(text: str) -> str:
     """Return "en", "ru", "kk" or "other" for the dominant script and its telltale letters."""
+    if text.isascii():  # every letter is plain Latin: the counts below can only say "en"
+        return "en" if _ASCII_LETTER.search(text) else "other"
+    return detect_by_counts(text)
+
+
+def detect_by_counts(text: str) -> str:
+    """`detect` for any text, from letter counts per script (what the ASCII shortcut skips)."""
     letters = len(_LETTER.findall(text))
     if not letters:
         return "other"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from moderator.language import detect
+from moderator.language import detect, detect_by_counts
 
 
 @pytest.mark.parametrize(
@@ -39,3 +41,9 @@ def test_one_stray_kazakh_letter_in_long_russian_text_is_still_russian() -> None
 @pytest.mark.parametrize("text", ["ЖИҺАД", "ҚАЗАҚСТАН"])
 def test_upper_case_kazakh(text: str) -> None:
     assert detect(text) == "kk"
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=200))
+def test_ascii_shortcut_agrees_with_the_letter_counts(text: str) -> None:
+    assert detect(text) == detect_by_counts(text)

@@ -13,6 +13,7 @@ import os
 import time
 import uuid
 from functools import lru_cache
+from typing import Any
 
 import regex
 from flask import Flask, Response, g, request
@@ -30,6 +31,7 @@ from pythonjsonlogger.json import JsonFormatter
 from moderator.types import Verdict
 
 LOGGER_NAME = "moderator.requests"
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = regex.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -51,6 +53,21 @@ class Metrics:
                            ["name", "version"], multiprocess_mode="liveall")
 
         self._serving: dict[str, str] = {}
+        # Labelled children by label values: `labels()` validates and locks on every call,
+        # a dictionary lookup does not, and the set of label values is small.
+        self._children: dict[tuple[str, ...], Any] = {}
+
+    def _child(self, family: str, *values: str) -> Any:
+        key = (family, *values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = getattr(self, family).labels(*values)
+        return child
+
+    def request(self, endpoint: str, method: str, status: int, seconds: float) -> None:
+        method = method if method in _METHODS else "other"  # a client picks it: keep it bounded
+        self._child("requests", endpoint, method, str(status)).inc()
+        self._child("latency", endpoint).observe(seconds)
 
     def serving(self, name: str, version: str) -> None:
         """Mark `version` as the one this worker serves for `name` (0 for the one it replaced)."""
@@ -63,9 +80,9 @@ class Metrics:
         self._serving[name] = version
 
     def record_verdict(self, site: str, verdict: Verdict) -> None:
-        self.decisions.labels(site, verdict.decision.value).inc()
+        self._child("decisions", site, verdict.decision.value).inc()
         for finding in verdict.findings:
-            self.findings.labels(finding.code, finding.action.value).inc()
+            self._child("findings", finding.code, finding.action.value).inc()
         if verdict.model:  # "<name>/<version>": a hot swap shows up with the first verdict
             self.serving(verdict.model.split("/", 1)[0], verdict.model)
 
@@ -110,9 +127,7 @@ def _before() -> None:
 def _after(response: Response) -> Response:
     elapsed = time.perf_counter() - g.get("started", time.perf_counter())
     endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-    m = metrics()
-    m.requests.labels(endpoint, request.method, str(response.status_code)).inc()
-    m.latency.labels(endpoint).observe(elapsed)
+    metrics().request(endpoint, request.method, response.status_code, elapsed)
     response.headers["X-Request-Id"] = g.get("request_id", "")
     verdict: Verdict | None = g.get("verdict")
     fields = {

@@ -14,8 +14,8 @@ from functools import cached_property
 from typing import Any, Protocol
 
 from moderator import language
-from moderator.policy.fields import email_problem, form_length, form_value
-from moderator.policy.links import find_links
+from moderator.policy.fields import email_problem, form_value, utf16_length
+from moderator.policy.links import find_links, link_bound
 from moderator.policy.model import Policy
 from moderator.text import NormalizedText, normalize
 from moderator.types import Action, Comment, Finding, Span, Verdict, decide
@@ -55,9 +55,17 @@ class CheckContext:
     #: Model scores, written by the classifier rule and reported even when nothing fires.
     scores: dict[str, float] = field(default_factory=dict)
     _normalized: dict[str, NormalizedText] = field(default_factory=dict)
+    _values: dict[str, str] = field(default_factory=dict)
 
     def raw(self, name: str) -> str:
         return self.comment.fields.get(name) or ""
+
+    def value(self, name: str) -> str:
+        """The field as the form counts it (`form_value`): every rule asks, so it is kept."""
+        value = self._values.get(name)
+        if value is None:
+            value = self._values[name] = form_value(self.raw(name))
+        return value
 
     def normalized(self, name: str) -> NormalizedText:
         if name not in self._normalized:
@@ -70,12 +78,13 @@ class CheckContext:
         return frozenset(
             name
             for name, spec in self.policy.fields.items()
-            if spec.max_length is not None and form_length(self.raw(name)) > spec.max_length
+            if spec.max_length is not None and self.value(name)
+            and utf16_length(self.value(name)) > spec.max_length
         )
 
     def content_fields(self, names: Sequence[str]) -> Iterator[str]:
         for name in names:
-            if name not in self.over_limit and form_value(self.raw(name)):
+            if self.value(name) and name not in self.over_limit:
                 yield name
 
 
@@ -86,17 +95,16 @@ def check_required(ctx: CheckContext) -> list[Finding]:
     return [
         Finding(f"{name}.required", name, Action.REJECT, f"{spec.label} is required.")
         for name, spec in ctx.policy.fields.items()
-        if spec.required and not form_value(ctx.raw(name))
+        if spec.required and not ctx.value(name)
     ]
 
 
 def check_length(ctx: CheckContext) -> list[Finding]:
     findings = []
     for name, spec in ctx.policy.fields.items():
-        raw = ctx.raw(name)
-        if not form_value(raw):
+        if not ctx.value(name):
             continue
-        length = form_length(raw)
+        length = utf16_length(ctx.value(name))
         if spec.max_length is not None and length > spec.max_length:
             findings.append(
                 Finding(
@@ -124,7 +132,7 @@ def check_email(ctx: CheckContext) -> list[Finding]:
     findings = []
     email_fields = [n for n, s in ctx.policy.fields.items() if s.type == "email"]
     for name in ctx.content_fields(email_fields):
-        problem = email_problem(form_value(ctx.raw(name)))
+        problem = email_problem(ctx.value(name))
         if problem:
             label = ctx.policy.fields[name].label
             message = f"{label} is not a valid email address: {problem}"
@@ -193,6 +201,8 @@ def check_links(ctx: CheckContext) -> list[Finding]:
         return []
     findings = []
     for name in ctx.content_fields(rule.fields):
+        if link_bound(ctx.raw(name)) <= rule.max_links:
+            continue  # cannot be over the limit: skip the (slow) link finder
         links = find_links(ctx.raw(name))
         if len(links) > rule.max_links:
             first_extra = links[rule.max_links]

@@ -34,6 +34,16 @@ def warm_up() -> None:
     _linkify()
 
 
+def link_bound(text: str) -> int:
+    """At most this many links are in `text`, counted without running the finder.
+
+    Every link holds a candidate ("://", "www." or a letter, a dot and two letters) inside
+    it; overlapping candidates are all counted, so two links never share one. A comment
+    allowed two links with at most two candidates needs no finder at all.
+    """
+    return len(_CANDIDATE.findall(text, overlapped=True))
+
+
 def find_links(text: str) -> list[Link]:
     """Every link in `text`, in order, with its range in `text`."""
     if not _CANDIDATE.search(text):
