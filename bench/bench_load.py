@@ -33,8 +33,18 @@ SOURCES = ("sfu_ctc_comments.csv", "c3_news_comments.csv", "isextreme_scraped_tw
            "ru_sensitive_topics.csv", "kazsandra_kk_reviews.csv", "fifthtribe_isis_tweets.csv")
 
 
+#: A request's own number goes here, so no two requests send the same comment (a cache of
+#: whole comments would otherwise make the checker look faster than a real site sees it).
+MARK = "\u2063REQ\u2063"
+COMMENTERS = 200
+
+
 def sample_bodies(count: int, seed: int) -> list[str]:
-    """`count` request bodies built from real texts across sources and languages."""
+    """`count` request bodies built from real texts across sources and languages.
+
+    Names and emails come from a pool of COMMENTERS invented readers (regulars write again
+    and again); each comment ends in MARK, which the load script replaces by a number.
+    """
     texts: list[str] = []
     csv.field_size_limit(10_000_000)
     for name in SOURCES:
@@ -42,23 +52,37 @@ def sample_bodies(count: int, seed: int) -> list[str]:
             texts.extend(row["text"] for row in csv.DictReader(handle))
     rng = random.Random(seed)
     chosen = rng.sample(texts, count)
-    return [json.dumps({"site": "default", "fields": {"comment": text[:1500], "name": "Reader",
-                                                      "email": "reader@example.com"}})
-            for text in chosen]
+    bodies = []
+    for text in chosen:
+        reader = rng.randrange(COMMENTERS)
+        fields = {"comment": text[:1490] + " " + MARK, "name": f"Reader {reader}",
+                  "email": f"reader{reader}@example.com"}
+        bodies.append(json.dumps({"site": "default", "fields": fields}))
+    return bodies
 
 
 def lua_script(bodies: list[str]) -> str:
-    quoted = ",\n".join('"' + b.replace("\\", "\\\\").replace('"', '\\"') + '"' for b in bodies)
+    """wrk script: cycle through the bodies, numbering every request's comment."""
+    marker = json.dumps(MARK)[1:-1]  # as it appears inside the JSON text
+
+    def quote(part: str) -> str:
+        return '"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    pairs = ",\n".join("{" + ", ".join(quote(p) for p in body.split(marker)) + "}"
+                        for body in bodies)
     return f"""
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local bodies = {{
-{quoted}
+{pairs}
 }}
 local i = 0
+local n = 0
 request = function()
   i = i % #bodies + 1
-  return wrk.format(nil, "/v1/check", nil, bodies[i])
+  n = n + 1
+  local body = bodies[i]
+  return wrk.format(nil, "/v1/check", nil, body[1] .. n .. body[2])
 end
 """
 
@@ -123,7 +147,7 @@ def measure(name: str, command: list[str], port: int, bodies: list[str], script:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = serve(command, env)
     try:
-        wait_ready(port, bodies[0], process)
+        wait_ready(port, bodies[0].replace(json.dumps(MARK)[1:-1], "0"), process)
         run_wrk(port, script, 2, args.connections)  # warm-up, not counted
         result = run_wrk(port, script, args.seconds, args.connections)
     finally:
@@ -154,7 +178,8 @@ def main() -> int:
         script = Path(tmp) / "bodies.lua"
         script.write_text(lua_script(bodies), encoding="utf-8")
         print(f"{args.workers} gunicorn workers, wrk 1 thread x {args.connections} connections, "
-              f"{args.seconds}s each, {len(bodies)} distinct real comments")
+              f"{args.seconds}s each, {len(bodies)} real comments, numbered so none repeats, "
+              f"{COMMENTERS} commenters")
         print(f"{'endpoint':<10} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'requests':>9} "
               f"{'errors':>7}")
         port = free_port()
