@@ -6,6 +6,11 @@ after the other in this run. Prints requests/s, p50/p99 latency and errors for e
 the ratio of the checker's throughput to the bare endpoint's.
 
     .venv/bin/python bench/bench_load.py [--workers 2] [--seconds 15] [--connections 16]
+                                         [--http-only]
+
+`--http-only` adds a third server: the real app with every check replaced by one fixed
+verdict (bench/fixed_verdict_app.py), which shows how much of the bare endpoint's
+throughput the HTTP layer alone (parsing, validation, request log, metrics) leaves.
 
 Needs wrk (Debian package `wrk`).
 """
@@ -143,8 +148,9 @@ def serve(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 def measure(name: str, command: list[str], port: int, bodies: list[str], script: Path,
-            args: argparse.Namespace) -> dict[str, float]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            args: argparse.Namespace, extra_env: dict[str, str] | None = None,
+            ) -> dict[str, float]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     process = serve(command, env)
     try:
         wait_ready(port, bodies[0].replace(json.dumps(MARK)[1:-1], "0"), process)
@@ -165,6 +171,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--bodies", type=int, default=500)
     parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--http-only", action="store_true",
+                        help="also measure the service with its checks replaced by one fixed "
+                             "verdict (bench/fixed_verdict_app.py)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
@@ -190,9 +199,23 @@ def main() -> int:
         checker = measure("moderator", [str(bin_dir / "moderator"), "serve", "--port", str(port),
                                         "--workers", str(args.workers)],
                           port, bodies, script, args)
+        http_only = None
+        if args.http_only:
+            port = free_port()
+            metrics_dir = Path(tmp) / "metrics"
+            metrics_dir.mkdir()
+            http_only = measure("http-only", [str(bin_dir / "gunicorn"), "-w", str(args.workers),
+                                              "-b", f"127.0.0.1:{port}", "--chdir",
+                                              str(REPO / "bench"), "fixed_verdict_app:app"],
+                                port, bodies, script, args,
+                                {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)})
     ratio = checker["rps"] / bare["rps"]
     print(f"throughput ratio moderator/bare: {ratio:.2f} (target >= 0.60); "
           f"errors: {checker['errors']:.0f} (target 0)")
+    if http_only:
+        print(f"throughput ratio http-only/bare: {http_only['rps'] / bare['rps']:.2f} "
+              "(the service with every check replaced by one fixed verdict: the ceiling the "
+              "HTTP layer leaves)")
     return 0
 
 
