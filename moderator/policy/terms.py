@@ -23,7 +23,9 @@ so ``хаа`` is not ``хач``.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,12 +90,19 @@ def load_wordlist(path: Path) -> list[str]:
     return entries
 
 
+#: Hits in values this short (names, one-line comments) are kept per matcher: commenters
+#: sign with the same name every time. At most SHORT_CACHE_SIZE values, oldest dropped.
+SHORT_TEXT = 64
+SHORT_CACHE_SIZE = 4096
+
+
 class TermMatcher:
     """All entries of a rule in one compiled regex, run under a timeout."""
 
     def __init__(self, pattern: regex.Pattern[str] | None, entries: tuple[str, ...]) -> None:
         self._pattern = pattern
         self._entries = entries
+        self._short: OrderedDict[str, tuple[TermMatch, ...]] = OrderedDict()
 
     @classmethod
     def from_entries(cls, entries: Iterable[str], *, source: str) -> TermMatcher:
@@ -137,6 +146,21 @@ class TermMatcher:
         """
         if self._pattern is None:
             return []
+        if len(text.original) > SHORT_TEXT:
+            return self._find(text, timeout)
+        # The normaliser is deterministic, so what was typed decides the hits.
+        hits = self._short.get(text.original)
+        if hits is None:
+            hits = tuple(self._find(text, timeout))  # a timeout raises: nothing is kept
+            self._short[text.original] = hits
+        with suppress(KeyError):  # another thread may have dropped it (or emptied it) meanwhile
+            self._short.move_to_end(text.original)
+            while len(self._short) > SHORT_CACHE_SIZE:
+                self._short.popitem(last=False)
+        return list(hits)
+
+    def _find(self, text: NormalizedText, timeout: float) -> list[TermMatch]:
+        assert self._pattern is not None
         deadline = time.monotonic() + timeout
         leading, trailing = text.glued_letters()
         if not (leading or trailing):

@@ -362,3 +362,17 @@ def test_a_letter_glued_on_either_side_prevents_a_match(entry: str, extra: str) 
         assume(glued_norm and glued_norm not in twins.get(edge, edge))
         if regex.fullmatch(r"\p{L}+", normalized.text):  # still one word after normalising
             assert matcher.find(normalized, timeout=1.0) == []
+
+
+def test_short_values_are_answered_from_the_cache_the_same_way() -> None:
+    from moderator.policy import terms
+
+    matcher = TermMatcher.from_entries(["jihad", "kill all"], source="test")
+    name = normalize("J.i.h.a.d Warrior")
+    first = matcher.find(name, timeout=1.0)
+    assert [(h.entry, h.start, h.end) for h in first] == [("jihad", 0, 5)]
+    assert matcher.find(normalize("J.i.h.a.d Warrior"), timeout=1.0) == first
+    for i in range(terms.SHORT_CACHE_SIZE + 10):  # the cache stays bounded
+        matcher.find(normalize(f"reader {i}"), timeout=1.0)
+    assert len(matcher._short) == terms.SHORT_CACHE_SIZE
+    assert matcher.find(normalize("J.i.h.a.d Warrior"), timeout=1.0) == first
