@@ -178,14 +178,17 @@ class Model:
         units: list[tuple[str, int, int, list[int]]] = []
         mute_religion = getattr(feats, "mute_religion", False)
         fold = getattr(feats, "fold_doubles", False)
+        conflict = getattr(feats, "mute_conflict", False)
+        arabic = getattr(feats, "mute_religion_arabic", False)
         for word, start, end in tokens:
             cols = [feats.index_of(f) for f in word_features(word, feats.char_range, feats.lexicon,
-                                                          feats.mute_topic, mute_religion, fold)]
+                                                          feats.mute_topic, mute_religion, fold,
+                                                          conflict, arabic)]
             units.append((norm.text[start:end], start, end, cols))
         if feats.pairs:
             for (w1, s1, _), (w2, _, e2) in itertools.pairwise(tokens):
-                cols = [feats.index_of(f)
-                        for f in pair_features(w1, w2, feats.lexicon, mute_religion, fold)]
+                cols = [feats.index_of(f) for f in pair_features(w1, w2, feats.lexicon,
+                                                                 mute_religion, fold, arabic)]
                 units.append((norm.text[s1:e2], s1, e2, cols))
         for _, _, _, cols in units:
             for c in cols:

@@ -45,6 +45,8 @@ class Params:
     mute_religion: bool = True
     fold_doubles: bool = True
     segment_spaced: bool = True
+    mute_conflict: bool = True
+    mute_religion_arabic: bool = True
     alpha: float = 1e-5
     epochs: int = 30
     group_alpha: float = 0.5
@@ -87,7 +89,8 @@ def features_step(params: Params) -> HashedFeatures:
         n_features=params.n_features, char_range=params.char_range,
         pairs=params.pairs, lexicon=params.lexicon, mute_topic=params.mute_topic,
         mute_religion=params.mute_religion, fold_doubles=params.fold_doubles,
-        segment_spaced=params.segment_spaced,
+        segment_spaced=params.segment_spaced, mute_conflict=params.mute_conflict,
+        mute_religion_arabic=params.mute_religion_arabic,
     )
 
 

@@ -55,6 +55,35 @@ def test_folded_words_keep_their_lexicon_and_mutes() -> None:
     assert word_features("god", **FOLD) == []
 
 
+V6 = {**FOLD, "mute_conflict": True, "mute_religion_arabic": True}
+
+
+@pytest.mark.parametrize("word", ["explosion", "explosions", "blast", "bombing", "hostages",
+                                  "rebels", "army", "regime", "soldiers", "fighters",
+                                  "civilians", "airstrikes", "militias", "usa", "zionists",
+                                  "взрыв", "заложники", "жарылыс"])
+def test_conflict_words_are_muted_in_features_version_6(word: str) -> None:
+    assert word_features(word, **V6) == []
+    assert word_features(word, **FOLD)  # artifacts before version 6 keep their features
+
+
+def test_conflict_muting_keeps_side_taking_words_pairs_and_the_critics_lexicon() -> None:
+    assert "L+" in pair_features("soldiers", "of", lexicon=True, mute_religion=True, fold=True,
+                                 mute_religion_arabic=True)
+    assert word_features("killed", **V6)[0] == "wkiled"  # not muted, in the critics' lexicon
+    assert "L-" in word_features("killed", **V6)
+    for word in ("kuffar", "crusaders", "apostates", "mujahideen", "destroyed", "fight"):
+        assert word_features(word, **V6), word
+
+
+@pytest.mark.parametrize("word", ["الله", "والله", "بالله", "اللهم", "عبدالله"])
+def test_arabic_allah_is_muted_in_features_version_6(word: str) -> None:
+    assert word_features(word, **V6) == []
+    assert pair_features("x", word, lexicon=True, mute_religion=True, fold=True,
+                         mute_religion_arabic=True) == []
+    assert word_features(word, **FOLD)  # artifacts before version 6 keep their features
+
+
 def test_without_fold_features_are_as_before() -> None:
     assert word_features("kuffar", (3, 5), lexicon=True)[0] == "wkuffar"
     assert pair_features("ssoldiers", "of", lexicon=True) == ["bssoldiers\x01of"]

@@ -81,6 +81,37 @@ def test_side_taking_and_common_words_are_not_muted(word: str) -> None:
     assert word_features(word, (3, 5), lexicon=True, mute_religion=True)
 
 
+# Written for this test (no data rows): news and talk about explosions and wars, which take
+# no side, and two sentences that do. Features version 6 mutes the violence and war words.
+CONFLICT_NEWS = [
+    "BREAKING: huge explosion at the fertiliser plant outside town, dozens injured, video here",
+    "Gas explosion in an apartment block in Karaganda, rescuers are searching the rubble.",
+    "The army says the rebels shelled the airport again; civilians are leaving the city.",
+    "Airstrikes on the regime's positions near the border, according to local reporters.",
+]
+SIDE_TAKING = [
+    "Soldiers of the Khilafah stormed the apostate army base, may Allah accept the martyrs",
+    "The kuffar crusaders and their regime will be destroyed by the mujahideen",
+]
+
+
+def test_shipped_model_mutes_conflict_vocabulary(shipped: Model) -> None:
+    assert shipped.card["hyperparameters"]["mute_conflict"] is True
+    assert getattr(shipped.pipeline.named_steps["features"], "mute_conflict", False)
+
+
+@pytest.mark.parametrize("text", CONFLICT_NEWS)
+def test_conflict_news_scores_below_review(shipped: Model, text: str) -> None:
+    (score,) = shipped.score([text])
+    assert score < shipped.thresholds["review"], (score, shipped.explain(text))
+
+
+@pytest.mark.parametrize("text", SIDE_TAKING)
+def test_side_taking_about_the_same_war_is_still_flagged(shipped: Model, text: str) -> None:
+    (score,) = shipped.score([text])
+    assert score >= shipped.thresholds["review"], (score, shipped.explain(text))
+
+
 # Written for this test (no data rows): plain, letters repeated, every word spaced.
 OBFUSCATED = [
     ("Join the soldiers of the Khilafah and fight the crusaders",
