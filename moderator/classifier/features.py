@@ -194,7 +194,9 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
         if j < len(skip) and skip[j][0] < end:
             continue
         word = match.group()
-        tokens.append((_DIGITS.sub("0", word) if digits else word, start, end))
+        if digits and not word.isalpha():  # most words hold no digit: skip the substitution
+            word = _DIGITS.sub("0", word)
+        tokens.append((word, start, end))
     return tokens
 
 
@@ -361,6 +363,15 @@ def pair_features(first: str, second: str, lexicon: bool, mute_religion: bool = 
     return feats
 
 
+@functools.lru_cache(maxsize=1 << 17)
+def pair_columns(first: str, second: str, lexicon: bool, n_features: int,
+                 mute_religion: bool = False, fold: bool = False,
+                 mute_religion_arabic: bool = False) -> tuple[int, ...]:
+    """Columns of the features of one word pair, cached like `word_columns`."""
+    return tuple(column(f, n_features) for f in pair_features(
+        first, second, lexicon, mute_religion, fold, mute_religion_arabic))
+
+
 def column(feature: str, n_features: int) -> int:
     """The column of one feature string: MurmurHash3 (seed 0) modulo the table size."""
     return int(murmurhash3_32(feature, seed=0, positive=True)) % n_features
@@ -503,10 +514,10 @@ class HashedFeatures(TransformerMixin, BaseEstimator):
                               self.mute_topic, mute_religion, fold, conflict, arabic)
                  for w in words]
         if self.pairs and len(words) > 1:
-            pair_feats = [f for a, b in itertools.pairwise(words)
-                          for f in pair_features(a, b, self.lexicon, mute_religion, fold,
-                                                 arabic)]
-            parts.append(np.array([column(f, self.n_features) for f in pair_feats], np.int32))
+            pair_cols = [c for a, b in itertools.pairwise(words)
+                         for c in pair_columns(a, b, self.lexicon, self.n_features,
+                                               mute_religion, fold, arabic)]
+            parts.append(np.array(pair_cols, np.int32))
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
     def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
