@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moderator.text import NORMALIZER_VERSION, NormalizedText, normalize
+from moderator.text import (
+    NORMALIZER_VERSION,
+    SHORT_TEXT,
+    NormalizedText,
+    normalize,
+    normalize_uncached,
+)
 
 
 def assert_normalizes(original: str, expected: str, word: str, hit: str) -> None:
@@ -262,3 +268,10 @@ def test_spans_stay_inside_on_obfuscation_heavy_text(original: str) -> None:
 @given(st.text(ANY_CHARACTER, max_size=40))
 def test_normalize_is_deterministic(original: str) -> None:
     assert normalize(original) == normalize(original)
+
+
+@settings(max_examples=200, derandomize=True)
+@given(st.text(max_size=SHORT_TEXT))
+def test_short_values_from_the_cache_equal_a_fresh_normalisation(text: str) -> None:
+    assert normalize(text) == normalize_uncached(text)
+    assert normalize(text) == normalize_uncached(text)  # the second call is a cache hit

@@ -97,3 +97,12 @@ def test_model_gauge_follows_a_swap() -> None:
     text = generate_latest(REGISTRY).decode()
     assert 'moderator_model_info{name="swaptest",version="swaptest/1"} 0.0' in text
     assert 'moderator_model_info{name="swaptest",version="swaptest/2"} 1.0' in text
+
+
+def test_unknown_methods_share_one_metrics_label(client: FlaskClient) -> None:
+    """A client picks the method; each made-up one must not become a series of its own."""
+    for method in ("FROB", "XYZZY"):
+        assert client.open("/v1/check", method=method).status_code == 405
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'method="other",status="405"' in text
+    assert "FROB" not in text and "XYZZY" not in text
