@@ -102,7 +102,7 @@ class TermMatcher:
     def __init__(self, pattern: regex.Pattern[str] | None, entries: tuple[str, ...]) -> None:
         self._pattern = pattern
         self._entries = entries
-        self._short: OrderedDict[str, tuple[TermMatch, ...]] = OrderedDict()
+        self._short: OrderedDict[NormalizedText, tuple[TermMatch, ...]] = OrderedDict()
 
     @classmethod
     def from_entries(cls, entries: Iterable[str], *, source: str) -> TermMatcher:
@@ -148,13 +148,14 @@ class TermMatcher:
             return []
         if len(text.original) > SHORT_TEXT:
             return self._find(text, timeout)
-        # The normaliser is deterministic, so what was typed decides the hits.
-        hits = self._short.get(text.original)
+        # Keyed by the whole normalised value (text, offsets), not by what was typed: a
+        # caller may build its own NormalizedText for the same input (a bench does).
+        hits = self._short.get(text)
         if hits is None:
             hits = tuple(self._find(text, timeout))  # a timeout raises: nothing is kept
-            self._short[text.original] = hits
+            self._short[text] = hits
         with suppress(KeyError):  # another thread may have dropped it (or emptied it) meanwhile
-            self._short.move_to_end(text.original)
+            self._short.move_to_end(text)
             while len(self._short) > SHORT_CACHE_SIZE:
                 self._short.popitem(last=False)
         return list(hits)

@@ -376,3 +376,13 @@ def test_short_values_are_answered_from_the_cache_the_same_way() -> None:
         matcher.find(normalize(f"reader {i}"), timeout=1.0)
     assert len(matcher._short) == terms.SHORT_CACHE_SIZE
     assert matcher.find(normalize("J.i.h.a.d Warrior"), timeout=1.0) == first
+
+
+def test_the_cache_tells_apart_two_normalisations_of_the_same_input() -> None:
+    from moderator.text import NormalizedText
+
+    matcher = TermMatcher.from_entries(["nigga"], source="test")
+    typed = "niggga"
+    plain = NormalizedText(typed, typed, tuple(range(6)), tuple(range(1, 7)))
+    assert matcher.find(plain, timeout=1.0) == []  # three g's: not the entry as written
+    assert [h.entry for h in matcher.find(normalize(typed), timeout=1.0)] == ["nigga"]
