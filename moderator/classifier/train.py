@@ -47,6 +47,8 @@ class Params:
     segment_spaced: bool = True
     mute_conflict: bool = True
     mute_religion_arabic: bool = True
+    mute_news_form: bool = True
+    mute_function_words: bool = True
     alpha: float = 1e-5
     epochs: int = 30
     group_alpha: float = 0.5
@@ -91,6 +93,7 @@ def features_step(params: Params) -> HashedFeatures:
         mute_religion=params.mute_religion, fold_doubles=params.fold_doubles,
         segment_spaced=params.segment_spaced, mute_conflict=params.mute_conflict,
         mute_religion_arabic=params.mute_religion_arabic,
+        mute_news_form=params.mute_news_form, mute_function_words=params.mute_function_words,
     )
 
 

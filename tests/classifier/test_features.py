@@ -84,6 +84,40 @@ def test_arabic_allah_is_muted_in_features_version_6(word: str) -> None:
     assert word_features(word, **FOLD)  # artifacts before version 6 keep their features
 
 
+V7 = {**V6, "mute_news_form": True, "mute_function_words": True}
+
+
+@pytest.mark.parametrize("word", ["breaking", "via", "video", "videos", "report", "reports",
+                                  "watch", "they", "them", "their", "of", "in", "the", "from"])
+def test_news_form_and_function_words_are_muted_in_features_version_7(word: str) -> None:
+    assert word_features(word, **V7) == []
+    assert word_features(word, **V6)  # artifacts before version 7 keep their features
+
+
+def test_version_7_keeps_pairs_lexicons_and_ordinary_words() -> None:
+    assert "L+" in pair_features("soldiers", "of", lexicon=True, mute_religion=True, fold=True,
+                                 mute_religion_arabic=True)
+    assert pair_features("against", "them", lexicon=True) == ["bagainst\x01them"]
+    assert "L-" in word_features("reported", **V7)  # the critics' lexicon, not muted
+    for word in ("reporter", "watching", "viable", "these", "our", "kuffar", "news"):
+        assert word_features(word, **V7), word
+
+
+def test_version_7_features_of_ordinary_text_change_only_for_muted_words() -> None:
+    text = normalize("BREAKING: they watch the video via the soldiers of the khilafah").text
+    v6 = HashedFeatures(n_features=1 << 16, mute_topic=True, mute_religion=True,
+                        fold_doubles=True, mute_conflict=True,
+                        mute_religion_arabic=True).fit([])
+    v7 = HashedFeatures(n_features=1 << 16, mute_topic=True, mute_religion=True,
+                        fold_doubles=True, mute_conflict=True, mute_religion_arabic=True,
+                        mute_news_form=True, mute_function_words=True).fit([])
+    a, b = v6.transform([text]), v7.transform([text])
+    assert b.nnz < a.nnz
+    assert set(b.indices) <= set(a.indices)  # nothing new, only muted words' columns gone
+    assert v7.index_of("wkhilafah") in set(b.indices)
+    assert v7.index_of("wthey") not in set(b.indices)
+
+
 def test_without_fold_features_are_as_before() -> None:
     assert word_features("kuffar", (3, 5), lexicon=True)[0] == "wkuffar"
     assert pair_features("ssoldiers", "of", lexicon=True) == ["bssoldiers\x01of"]

@@ -134,3 +134,28 @@ def test_shipped_model_scores_repeats_and_spaced_words_like_the_plain_text(
     for c in explained:  # each span covers exactly the letters of its (folded) term
         letters = re.sub(r"[\s_]", "", typed[c.start:c.end]).lower()
         assert fold_doubles(letters) == fold_doubles(re.sub(r"[\s_]", "", c.term)), c
+
+
+# Written for this test (no data rows): news-form posts and short replies made of English
+# function words. Features version 7 mutes both (2026.11.25.4 held the first for review).
+NEWS_FORM_AND_SHORT_REPLIES = [
+    "BREAKING: video via local news",
+    "Reports say the plant is on fire, watch live video",
+    "They",
+    "Them again.",
+    "All of them",
+]
+
+
+def test_shipped_model_mutes_news_form_and_function_words(shipped: Model) -> None:
+    assert shipped.card["hyperparameters"]["mute_news_form"] is True
+    assert shipped.card["hyperparameters"]["mute_function_words"] is True
+    feats = shipped.pipeline.named_steps["features"]
+    assert getattr(feats, "mute_news_form", False)
+    assert getattr(feats, "mute_function_words", False)
+
+
+@pytest.mark.parametrize("text", NEWS_FORM_AND_SHORT_REPLIES)
+def test_news_form_and_short_replies_score_below_review(shipped: Model, text: str) -> None:
+    (score,) = shipped.score([text])
+    assert score < shipped.thresholds["review"], (score, shipped.explain(text))
