@@ -78,8 +78,7 @@ class CheckContext:
         return frozenset(
             name
             for name, spec in self.policy.fields.items()
-            if spec.max_length is not None and self.value(name)
-            and utf16_length(self.value(name)) > spec.max_length
+            if spec.max_length is not None and utf16_length(self.value(name)) > spec.max_length
         )
 
     def content_fields(self, names: Sequence[str]) -> Iterator[str]:

@@ -34,7 +34,7 @@ import regex
 
 from moderator import _chars
 from moderator.errors import PolicyError
-from moderator.text import NormalizedText, normalize
+from moderator.text import SHORT_TEXT, NormalizedText, normalize
 
 # `\b` first: the regex engine skips non-boundaries fast (3x quicker than the
 # lookbehind alone); the normaliser turns `_` into a space, so `\b` loses nothing.
@@ -90,9 +90,9 @@ def load_wordlist(path: Path) -> list[str]:
     return entries
 
 
-#: Hits in values this short (names, one-line comments) are kept per matcher: commenters
-#: sign with the same name every time. At most SHORT_CACHE_SIZE values, oldest dropped.
-SHORT_TEXT = 64
+#: Hits in values up to SHORT_TEXT characters (names, one-line comments: the ones the
+#: normaliser also keeps) are kept per matcher: commenters sign with the same name every
+#: time. At most SHORT_CACHE_SIZE values, oldest dropped.
 SHORT_CACHE_SIZE = 4096
 
 
