@@ -41,6 +41,7 @@ SOURCES = ("sfu_ctc_comments.csv", "c3_news_comments.csv", "isextreme_scraped_tw
 #: A request's own number goes here, so no two requests send the same comment (a cache of
 #: whole comments would otherwise make the checker look faster than a real site sees it).
 MARK = "\u2063REQ\u2063"
+MARK_IN_JSON = json.dumps(MARK)[1:-1]  # as it appears inside a JSON body
 COMMENTERS = 200
 
 
@@ -68,12 +69,10 @@ def sample_bodies(count: int, seed: int) -> list[str]:
 
 def lua_script(bodies: list[str]) -> str:
     """wrk script: cycle through the bodies, numbering every request's comment."""
-    marker = json.dumps(MARK)[1:-1]  # as it appears inside the JSON text
-
     def quote(part: str) -> str:
         return '"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    pairs = ",\n".join("{" + ", ".join(quote(p) for p in body.split(marker)) + "}"
+    pairs = ",\n".join("{" + ", ".join(quote(p) for p in body.split(MARK_IN_JSON)) + "}"
                         for body in bodies)
     return f"""
 wrk.method = "POST"
@@ -153,7 +152,7 @@ def measure(name: str, command: list[str], port: int, bodies: list[str], script:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     process = serve(command, env)
     try:
-        wait_ready(port, bodies[0].replace(json.dumps(MARK)[1:-1], "0"), process)
+        wait_ready(port, bodies[0].replace(MARK_IN_JSON, "0"), process)
         run_wrk(port, script, 2, args.connections)  # warm-up, not counted
         result = run_wrk(port, script, args.seconds, args.connections)
     finally:
