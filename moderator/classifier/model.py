@@ -182,10 +182,12 @@ class Model:
         arabic = getattr(feats, "mute_religion_arabic", False)
         news = getattr(feats, "mute_news_form", False)
         function = getattr(feats, "mute_function_words", False)
+        factions = getattr(feats, "mute_factions", False)
         for word, start, end in tokens:
             cols = [feats.index_of(f) for f in word_features(word, feats.char_range, feats.lexicon,
                                                           feats.mute_topic, mute_religion, fold,
-                                                          conflict, arabic, news, function)]
+                                                          conflict, arabic, news, function,
+                                                          factions)]
             units.append((norm.text[start:end], start, end, cols))
         if feats.pairs:
             for (w1, s1, _), (w2, _, e2) in itertools.pairwise(tokens):

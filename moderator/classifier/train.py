@@ -49,6 +49,7 @@ class Params:
     mute_religion_arabic: bool = True
     mute_news_form: bool = True
     mute_function_words: bool = True
+    mute_factions: bool = True
     alpha: float = 1e-5
     epochs: int = 30
     group_alpha: float = 0.5
@@ -94,6 +95,7 @@ def features_step(params: Params) -> HashedFeatures:
         segment_spaced=params.segment_spaced, mute_conflict=params.mute_conflict,
         mute_religion_arabic=params.mute_religion_arabic,
         mute_news_form=params.mute_news_form, mute_function_words=params.mute_function_words,
+        mute_factions=params.mute_factions,
     )
 
 

@@ -118,6 +118,44 @@ def test_version_7_features_of_ordinary_text_change_only_for_muted_words() -> No
     assert v7.index_of("wthey") not in set(b.indices)
 
 
+V8 = {**V7, "mute_factions": True}
+
+
+@pytest.mark.parametrize("word", ["hasakah", "manbij", "ghouta", "ahrar", "jaysh", "jolani",
+                                  "abu", "al", "ibn", "umm", "khawarij", "khawaarij", "khariji",
+                                  "kharijites"])
+def test_factions_and_name_particles_are_muted_in_features_version_8(word: str) -> None:
+    assert [f for f in word_features(word, **V8) if f != "L-"] == []
+    assert any(f.startswith("w") for f in word_features(word, **V7))  # older artifacts
+
+
+def test_version_8_counts_khawarij_for_the_critics() -> None:
+    for word in ("khawarij", "khawaarij", "khariji", "kharijites"):
+        assert word_features(word, **V8) == ["L-"], word
+        assert "L-" not in word_features(word, **V7), word
+    assert word_features("hasakah", **V8) == []
+    assert "L+" in word_features("khilafah", **V8)  # the supporters' names keep their count
+    for word in ("about", "alone", "binary", "kuffar", "islamic"):
+        assert word_features(word, **V8), word
+
+
+def test_version_8_features_of_older_artifacts_are_unchanged() -> None:
+    text = normalize("Abu Bakr and the khawarij of Hasakah, said Ahrar").text
+    v7 = HashedFeatures(n_features=1 << 16, **{k: v for k, v in V7.items()
+                                               if k not in ("char_range", "lexicon", "fold")},
+                        fold_doubles=True).fit([])
+    v7_old = pickle.loads(pickle.dumps(v7))
+    del v7_old.__dict__["mute_factions"]  # as unpickled from a version 7 artifact
+    v8 = HashedFeatures(n_features=1 << 16, **{k: v for k, v in V8.items()
+                                               if k not in ("char_range", "lexicon", "fold")},
+                        fold_doubles=True).fit([])
+    a, b, c = v7.transform([text]), v7_old.transform([text]), v8.transform([text])
+    assert (a != b).nnz == 0
+    assert c.nnz < a.nnz
+    assert v8.index_of("L-") in set(c.indices)
+    assert v7.index_of("L-") not in set(a.indices)
+
+
 def test_without_fold_features_are_as_before() -> None:
     assert word_features("kuffar", (3, 5), lexicon=True)[0] == "wkuffar"
     assert pair_features("ssoldiers", "of", lexicon=True) == ["bssoldiers\x01of"]

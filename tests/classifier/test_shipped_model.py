@@ -159,3 +159,25 @@ def test_shipped_model_mutes_news_form_and_function_words(shipped: Model) -> Non
 def test_news_form_and_short_replies_score_below_review(shipped: Model, text: str) -> None:
     (score,) = shipped.score([text])
     assert score < shipped.thresholds["review"], (score, shipped.explain(text))
+
+
+# Critics call IS "khawarij"; the Syria-watchers' replies name towns, factions and
+# kunyas. Features version 8 mutes them (khawarij counts for the critics). Written for
+# this test.
+CRITICS_AND_FACTIONS = [
+    "Those khawarij are not Muslims.",
+    "The khawarij again.",
+    "Abu who? Never heard of him.",
+    "Ahrar and Jaysh al-Islam are still fighting near Hasakah.",
+]
+
+
+def test_shipped_model_mutes_factions(shipped: Model) -> None:
+    assert shipped.card["hyperparameters"]["mute_factions"] is True
+    assert getattr(shipped.pipeline.named_steps["features"], "mute_factions", False)
+
+
+@pytest.mark.parametrize("text", CRITICS_AND_FACTIONS)
+def test_critics_names_and_factions_score_below_review(shipped: Model, text: str) -> None:
+    (score,) = shipped.score([text])
+    assert score < shipped.thresholds["review"], (score, shipped.explain(text))
