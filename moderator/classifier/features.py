@@ -569,25 +569,42 @@ class HashedFeatures(TransformerMixin, BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return True
 
+    def _switches(self) -> tuple[tuple[int, int] | None, tuple[bool, ...], tuple[bool, ...]]:
+        """(char range, word switches, pair switches) in the order the feature functions take.
+
+        Switches added after features version 3 read False on artifacts saved before them,
+        so an old model keeps the features it was trained with.
+        """
+        char_range = tuple(self.char_range) if self.char_range else None
+        religion = getattr(self, "mute_religion", False)  # v4
+        fold = getattr(self, "fold_doubles", False)  # v5
+        arabic = getattr(self, "mute_religion_arabic", False)  # v6
+        word = (self.mute_topic, religion, fold, getattr(self, "mute_conflict", False), arabic,
+                getattr(self, "mute_news_form", False),  # v7
+                getattr(self, "mute_function_words", False),  # v7
+                getattr(self, "mute_factions", False))  # v8
+        return char_range, word, (religion, fold, arabic)
+
+    def word_feature_strings(self, word: str) -> list[str]:
+        """`word_features` of one word under this step's settings (for explanations)."""
+        char_range, switches, _ = self._switches()
+        return word_features(word, char_range, self.lexicon, *switches)
+
+    def pair_feature_strings(self, first: str, second: str) -> list[str]:
+        """`pair_features` of one word pair under this step's settings (for explanations)."""
+        _, _, switches = self._switches()
+        return pair_features(first, second, self.lexicon, *switches)
+
     def columns(self, text: str) -> np.ndarray:
         """Column of every feature occurrence in one normalised text (with repeats)."""
         words = [w for w, _, _ in self.tokens(text)]
-        char_range = tuple(self.char_range) if self.char_range else None
-        mute_religion = getattr(self, "mute_religion", False)  # artifacts before v4
-        fold = getattr(self, "fold_doubles", False)  # artifacts before v5
-        conflict = getattr(self, "mute_conflict", False)  # artifacts before v6
-        arabic = getattr(self, "mute_religion_arabic", False)  # artifacts before v6
-        news = getattr(self, "mute_news_form", False)  # artifacts before v7
-        function = getattr(self, "mute_function_words", False)  # artifacts before v7
-        factions = getattr(self, "mute_factions", False)  # artifacts before v8
-        parts = [word_columns(w, char_range, self.lexicon, self.n_features,
-                              self.mute_topic, mute_religion, fold, conflict, arabic,
-                              news, function, factions)
+        char_range, word_switches, pair_switches = self._switches()
+        parts = [word_columns(w, char_range, self.lexicon, self.n_features, *word_switches)
                  for w in words]
         if self.pairs and len(words) > 1:
             pair_cols = [c for a, b in itertools.pairwise(words)
                          for c in pair_columns(a, b, self.lexicon, self.n_features,
-                                               mute_religion, fold, arabic)]
+                                               *pair_switches)]
             parts.append(np.array(pair_cols, np.int32))
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 

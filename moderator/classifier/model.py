@@ -27,9 +27,7 @@ from moderator.classifier.features import (
     HashedFeatures,
     features_text,
     normalizer_fingerprint,
-    pair_features,
     tokenize,
-    word_features,
 )
 from moderator.errors import ModelError
 from moderator.text import NormalizedText, normalize
@@ -176,23 +174,12 @@ class Model:
         # How many times each column occurs in this text, so shared columns are split fairly.
         occurrences: dict[int, int] = {}
         units: list[tuple[str, int, int, list[int]]] = []
-        mute_religion = getattr(feats, "mute_religion", False)
-        fold = getattr(feats, "fold_doubles", False)
-        conflict = getattr(feats, "mute_conflict", False)
-        arabic = getattr(feats, "mute_religion_arabic", False)
-        news = getattr(feats, "mute_news_form", False)
-        function = getattr(feats, "mute_function_words", False)
-        factions = getattr(feats, "mute_factions", False)
         for word, start, end in tokens:
-            cols = [feats.index_of(f) for f in word_features(word, feats.char_range, feats.lexicon,
-                                                          feats.mute_topic, mute_religion, fold,
-                                                          conflict, arabic, news, function,
-                                                          factions)]
+            cols = [feats.index_of(f) for f in feats.word_feature_strings(word)]
             units.append((norm.text[start:end], start, end, cols))
         if feats.pairs:
             for (w1, s1, _), (w2, _, e2) in itertools.pairwise(tokens):
-                cols = [feats.index_of(f) for f in pair_features(w1, w2, feats.lexicon,
-                                                                 mute_religion, fold, arabic)]
+                cols = [feats.index_of(f) for f in feats.pair_feature_strings(w1, w2)]
                 units.append((norm.text[s1:e2], s1, e2, cols))
         for _, _, _, cols in units:
             for c in cols:
