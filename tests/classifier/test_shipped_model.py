@@ -57,11 +57,6 @@ def test_religious_words_do_not_explain_a_score(shipped: Model) -> None:
             assert not RELIGION.fullmatch(c.term), (text, c)
 
 
-def test_shipped_model_mutes_religion(shipped: Model) -> None:
-    assert shipped.card["hyperparameters"]["mute_religion"] is True
-    assert getattr(shipped.pipeline.named_steps["features"], "mute_religion", False)
-
-
 @pytest.mark.parametrize("word", ["allah", "аллах", "алла", "inshallah", "alhamdulillah",
                                   "иншаллах", "мешіт", "mosque", "prayers", "amen"])
 def test_religious_words_have_no_features(word: str) -> None:
@@ -87,11 +82,6 @@ SIDE_TAKING = [
     "Soldiers of the Khilafah stormed the apostate army base, may Allah accept the martyrs",
     "The kuffar crusaders and their regime will be destroyed by the mujahideen",
 ]
-
-
-def test_shipped_model_mutes_conflict_vocabulary(shipped: Model) -> None:
-    assert shipped.card["hyperparameters"]["mute_conflict"] is True
-    assert getattr(shipped.pipeline.named_steps["features"], "mute_conflict", False)
 
 
 @pytest.mark.parametrize("text", SIDE_TAKING)
@@ -135,14 +125,6 @@ NEWS_FORM_AND_SHORT_REPLIES = [
 ]
 
 
-def test_shipped_model_mutes_news_form_and_function_words(shipped: Model) -> None:
-    assert shipped.card["hyperparameters"]["mute_news_form"] is True
-    assert shipped.card["hyperparameters"]["mute_function_words"] is True
-    feats = shipped.pipeline.named_steps["features"]
-    assert getattr(feats, "mute_news_form", False)
-    assert getattr(feats, "mute_function_words", False)
-
-
 # Critics call IS "khawarij"; the Syria-watchers' replies name towns, factions and
 # kunyas. Features version 8 mutes them (khawarij counts for the critics). Written for
 # this test.
@@ -154,9 +136,11 @@ CRITICS_AND_FACTIONS = [
 ]
 
 
-def test_shipped_model_mutes_factions(shipped: Model) -> None:
-    assert shipped.card["hyperparameters"]["mute_factions"] is True
-    assert getattr(shipped.pipeline.named_steps["features"], "mute_factions", False)
+@pytest.mark.parametrize("switch", ["mute_religion", "mute_conflict", "mute_news_form",
+                                    "mute_function_words", "mute_factions"])
+def test_shipped_model_was_trained_with_each_muting_switch(shipped: Model, switch: str) -> None:
+    assert shipped.card["hyperparameters"][switch] is True
+    assert getattr(shipped.pipeline.named_steps["features"], switch, False)
 
 
 #: Everything above written to take no side: none of it may be held for review.
