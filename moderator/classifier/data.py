@@ -20,6 +20,7 @@ from moderator.errors import ModeratorError
 
 LABELS = ("propaganda", "discusses", "other")
 POSITIVE = "propaganda"
+NEGATIVES = ("discusses", "other")
 COLUMNS = ("text", "label", "source", "lang")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from moderator.classifier.data import POSITIVE
+from moderator.classifier.data import LABELS, NEGATIVES, POSITIVE
 
 
 def threshold_for_fpr(negative_scores: Sequence[float], max_fpr: float) -> float:
@@ -50,7 +50,7 @@ def _rates(labels: np.ndarray, s: np.ndarray, threshold: float) -> dict[str, Any
     flagged = s >= threshold
     out: dict[str, Any] = {}
     pos = labels == POSITIVE
-    for label in ("discusses", "other"):
+    for label in NEGATIVES:
         mask = labels == label
         out[f"fpr_{label}"] = round(float(flagged[mask].mean()), 4) if mask.any() else None
     out["recall"] = round(float(flagged[pos].mean()), 4) if pos.any() else None
@@ -59,7 +59,7 @@ def _rates(labels: np.ndarray, s: np.ndarray, threshold: float) -> dict[str, Any
 
 
 def _block(labels: np.ndarray, s: np.ndarray, thresholds: Mapping[str, float]) -> dict[str, Any]:
-    counts = {lab: int((labels == lab).sum()) for lab in ("propaganda", "discusses", "other")}
+    counts = {lab: int((labels == lab).sum()) for lab in LABELS}
     block: dict[str, Any] = {"rows": counts}
     block.update(_safe_auc((labels == POSITIVE).astype(int), s))
     for name, t in thresholds.items():

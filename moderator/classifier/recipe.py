@@ -44,7 +44,11 @@ def train_and_save(
         "hyperparameters": params.to_dict(),
         "thresholds": fitted.thresholds,
         "threshold_rule": {
-            "review": {f"max_validation_fpr_{k}": v for k, v in params.review_fpr.items()},
+            "review": {
+                **{f"max_validation_fpr_{k}": v for k, v in params.review_fpr.items()},
+                "max_validation_fpr_per_source": params.review_source_fpr,
+                "per_source_min_rows": params.source_min_rows,
+            },
             "reject": {f"max_validation_fpr_{k}": v for k, v in params.reject_fpr.items()},
         },
         "data": {
