@@ -158,3 +158,22 @@ def test_comments_that_take_no_side_score_below_review(shipped: Model, kind: str
                                                         text: str) -> None:
     (score,) = shipped.score([text])
     assert score < shipped.thresholds["review"], (kind, score, shipped.explain(text))
+
+
+def test_review_threshold_holds_every_source_to_its_budget(shipped: Model,
+                                                           shared_data: Path) -> None:
+    """On the validation rows it was chosen on, no source's negatives pass the 1% budget."""
+    from moderator.classifier.data import NEGATIVES, load_csvs
+    from moderator.classifier.evaluate import evaluate_model
+
+    files = sorted(shared_data.glob("*.csv"))
+    report = evaluate_model(shipped, load_csvs(files))  # the model's validation rows only
+    rule = shipped.card["threshold_rule"]["review"]
+    budget, min_rows = rule["max_validation_fpr_per_source"], rule["per_source_min_rows"]
+    checked = 0
+    for source, block in report["by_source"].items():
+        for label in NEGATIVES:
+            if block["rows"][label] >= min_rows:
+                assert block["review"][f"fpr_{label}"] <= budget, (source, label, block)
+                checked += 1
+    assert checked >= 10
