@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from moderator.classifier import load_model, resolve_current
+from moderator.classifier.data import NEGATIVES, load_csvs
+from moderator.classifier.evaluate import evaluate_model
 from moderator.classifier.features import RELIGION, fold_doubles, pair_features, word_features
 from moderator.classifier.model import Model
 
@@ -163,9 +165,6 @@ def test_comments_that_take_no_side_score_below_review(shipped: Model, kind: str
 def test_review_threshold_holds_every_source_to_its_budget(shipped: Model,
                                                            shared_data: Path) -> None:
     """On the validation rows it was chosen on, no source's negatives pass the 1% budget."""
-    from moderator.classifier.data import NEGATIVES, load_csvs
-    from moderator.classifier.evaluate import evaluate_model
-
     files = sorted(shared_data.glob("*.csv"))
     report = evaluate_model(shipped, load_csvs(files))  # the model's validation rows only
     rule = shipped.card["threshold_rule"]["review"]
