@@ -56,6 +56,8 @@ def test_folded_words_keep_their_lexicon_and_mutes() -> None:
 
 
 V6 = {**FOLD, "mute_conflict": True, "mute_religion_arabic": True}
+# Word-pair settings of version 6 and later (pairs take no topic switches).
+PAIRS_V6 = {"lexicon": True, "mute_religion": True, "fold": True, "mute_religion_arabic": True}
 
 
 @pytest.mark.parametrize("word", ["explosion", "explosions", "blast", "bombing", "hostages",
@@ -68,8 +70,7 @@ def test_conflict_words_are_muted_in_features_version_6(word: str) -> None:
 
 
 def test_conflict_muting_keeps_side_taking_words_pairs_and_the_critics_lexicon() -> None:
-    assert "L+" in pair_features("soldiers", "of", lexicon=True, mute_religion=True, fold=True,
-                                 mute_religion_arabic=True)
+    assert "L+" in pair_features("soldiers", "of", **PAIRS_V6)
     assert word_features("killed", **V6)[0] == "wkiled"  # not muted, in the critics' lexicon
     assert "L-" in word_features("killed", **V6)
     for word in ("kuffar", "crusaders", "apostates", "mujahideen", "destroyed", "fight"):
@@ -79,8 +80,7 @@ def test_conflict_muting_keeps_side_taking_words_pairs_and_the_critics_lexicon()
 @pytest.mark.parametrize("word", ["الله", "والله", "بالله", "اللهم", "عبدالله"])
 def test_arabic_allah_is_muted_in_features_version_6(word: str) -> None:
     assert word_features(word, **V6) == []
-    assert pair_features("x", word, lexicon=True, mute_religion=True, fold=True,
-                         mute_religion_arabic=True) == []
+    assert pair_features("x", word, **PAIRS_V6) == []
     assert word_features(word, **FOLD)  # artifacts before version 6 keep their features
 
 
@@ -95,8 +95,7 @@ def test_news_form_and_function_words_are_muted_in_features_version_7(word: str)
 
 
 def test_version_7_keeps_pairs_lexicons_and_ordinary_words() -> None:
-    assert "L+" in pair_features("soldiers", "of", lexicon=True, mute_religion=True, fold=True,
-                                 mute_religion_arabic=True)
+    assert "L+" in pair_features("soldiers", "of", **PAIRS_V6)
     assert pair_features("against", "them", lexicon=True) == ["bagainst\x01them"]
     assert "L-" in word_features("reported", **V7)  # the critics' lexicon, not muted
     for word in ("reporter", "watching", "viable", "these", "our", "kuffar", "news"):
