@@ -165,17 +165,17 @@ def store() -> None:
 
 @store.command("purge")
 @click.option("--days", type=click.IntRange(0), default=None,
-              help="Default: MODERATOR_RETENTION_DAYS.")
+              help="Default: MODERATOR_RETENTION_DAYS (90).")
 def purge(days: int | None) -> None:
-    """Remove the text of held comments older than the retention period (labels stay)."""
-    settings = _settings()
-    days = days if days is not None else settings.get("RETENTION_DAYS")
+    """Remove the text of comments decided more than N days ago (pending ones and labels stay)."""
     if days is None:
-        raise click.ClickException("no retention period: pass --days or set "
-                                   "MODERATOR_RETENTION_DAYS")
+        days = int(_settings().get("RETENTION_DAYS") or 0)
+        if days == 0:
+            raise click.ClickException("retention is off (MODERATOR_RETENTION_DAYS=0): "
+                                       "pass --days")
     st = _open_store()
     try:
-        click.echo(f"purged the text of {st.purge(int(days))} held comments")
+        click.echo(f"purged the text of {st.purge(int(days))} decided comments")
     finally:
         st.close()
 

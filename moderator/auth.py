@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from moderator.errors import ModeratorError
 
 MIN_KEY_LENGTH = 16
-_DIGEST = re.compile(r"^sha256:([0-9a-f]{64})$")
-_NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
+_DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
+_NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 
 
 class AdminKeyError(ModeratorError):
@@ -55,9 +55,9 @@ class AdminKeys:
             if not entry:
                 continue
             name, sep, value = entry.partition("=")
-            if not sep or not _NAME.match(name):
+            if not sep or not _NAME.fullmatch(name):
                 name, value = "", entry
-            match = _DIGEST.match(value)
+            match = _DIGEST.fullmatch(value)
             if match:
                 key_digest = bytes.fromhex(match.group(1))
             elif len(value) < MIN_KEY_LENGTH:

@@ -99,7 +99,7 @@ def load_csvs(paths: Sequence[Path]) -> Dataset:
     return data
 
 
-_TABLE_ROW = re.compile(r"^\|\s*`(?P<file>[^`]+\.csv)`\s*\|(?P<cells>.*)\|\s*$")
+_TABLE_ROW = re.compile(r"^\|\s*`(?P<file>[^`]+\.csv)`\s*\|(?P<cells>.*)\|\s*\Z")
 
 
 def read_licences(readme: Path) -> dict[str, dict[str, str]]:

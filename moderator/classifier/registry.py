@@ -14,13 +14,13 @@ from moderator.classifier.model import ARTIFACT, CARD
 from moderator.errors import ModelError
 
 DEFAULT_NAME = "propaganda"
-_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def model_dir(models_dir: Path, name: str, version: str) -> Path:
     """The directory of one version; refuses names that could escape `models_dir`."""
     for part in (name, version):
-        if not _VERSION.match(part):
+        if not _VERSION.fullmatch(part):
             raise ModelError(f"invalid model name or version {part!r}")
     return Path(models_dir) / name / version
 

@@ -12,7 +12,6 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.exceptions import UnsupportedMediaType
 
@@ -28,8 +27,8 @@ log = logging.getLogger(__name__)
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
 MAX_LABEL_TEXT = 20_000
-_ID = re.compile(r"^[0-9a-f]{32}$")
-_LANG = re.compile(r"^(?:[a-z]{2}|und)$")
+_ID = re.compile(r"[0-9a-f]{32}")
+_LANG = re.compile(r"(?:[a-z]{2}|und)")
 
 
 def _store() -> Store:
@@ -37,16 +36,6 @@ def _store() -> Store:
     if service.store is None:
         raise HTTPNotFound("The review queue is not enabled on this server.")
     return service.store
-
-
-@admin.app_errorhandler(OperationalError)
-def store_unavailable(exc: OperationalError) -> Response:
-    """The database is down or locked past its timeout: retry later, never a bare 500."""
-    log.error("store unavailable: %s", type(exc.orig).__name__)
-    response = error_response(503, "store_unavailable",
-                              "The review store is unavailable; try again shortly.")
-    response.headers["Retry-After"] = "5"
-    return response
 
 
 @admin.before_request
@@ -116,7 +105,7 @@ def decide(comment_id: str) -> Response:
     payload = _json_object({"decision", "label"})
     decision = _choice(payload, "decision", list(DECISIONS))
     label = _choice(payload, "label", LABELS)
-    if not _ID.match(comment_id):
+    if not _ID.fullmatch(comment_id):
         raise HTTPNotFound(f"No held comment has id {comment_id!r}.")
     store = _store()
     try:
@@ -148,7 +137,7 @@ def add_label() -> Response:
         raise InvalidRequest("/text contains a NUL character.", pointer="/text")
     label = _choice(payload, "label", LABELS)
     lang = payload.get("lang")
-    if lang is not None and (not isinstance(lang, str) or not _LANG.match(lang)):
+    if lang is not None and (not isinstance(lang, str) or not _LANG.fullmatch(lang)):
         raise InvalidRequest("/lang must be a two-letter ISO 639-1 code or und.",
                              pointer="/lang")
     label_id = _store().add_label(text, str(label), lang, g.admin_name)

@@ -7,6 +7,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from moderator.http.observability import metrics
 from moderator.http.requests import parse_check, parse_json
+from moderator.paths import strip_paths
 from moderator.policy.model import LENGTH_UNIT, LENGTH_UNIT_DESCRIPTION
 from moderator.service import Moderator
 
@@ -52,11 +53,14 @@ def policy() -> Response:
 def healthz() -> Response:
     service = moderator()
     models = [
-        {"name": s.name, "version": s.version, "error": s.error} for s in service.model_status()
+        {"name": s.name, "version": s.version,
+         "error": strip_paths(s.error) if s.error else None}
+        for s in service.model_status()
     ]
     degraded = any(m["version"] is None for m in models)
-    return jsonify({
-        "status": "degraded" if degraded else "ok",
-        "sites": service.policies.sites(),
-        "models": models,
-    })
+    body: dict[str, object] = {"sites": service.policies.sites(), "models": models}
+    if service.store is not None:
+        problem = service.store.problem()
+        body["store"] = {"status": "unavailable" if problem else "ok", "error": problem}
+        degraded = degraded or problem is not None
+    return jsonify({"status": "degraded" if degraded else "ok", **body})

@@ -15,7 +15,8 @@ from typing import Any
 
 from moderator.errors import ModeratorError
 from moderator.paths import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR
-from moderator.store import DEFAULT_DATABASE_URL
+from moderator.store import DEFAULT_DATABASE_URL, DEFAULT_MAX_PENDING, DEFAULT_RETENTION_DAYS
+from moderator.store.engine import DEFAULT_TIMEOUT_SECONDS
 
 DEFAULTS: dict[str, Any] = {
     "POLICY_DIR": str(DEFAULT_POLICY_DIR),
@@ -23,12 +24,18 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY_BYTES": 64 * 1024,
     # The review queue's store: a SQLite file under var/ unless a URL names PostgreSQL.
     "DATABASE_URL": DEFAULT_DATABASE_URL,
+    "RETENTION_DAYS": DEFAULT_RETENTION_DAYS,
+    "MAX_PENDING_PER_SITE": DEFAULT_MAX_PENDING,
+    "STORE_TIMEOUT_SECONDS": DEFAULT_TIMEOUT_SECONDS,
 }
 
 _ENV_CASTS: dict[str, type] = {"POLICY_DIR": str, "MODELS_DIR": str, "MAX_BODY_BYTES": int,
                                # Store and moderators: see README "Moderators".
                                "DATABASE_URL": str, "ADMIN_KEYS": str, "HASH_KEY": str,
-                               "RETENTION_DAYS": int}
+                               "RETENTION_DAYS": int, "MAX_PENDING_PER_SITE": int,
+                               "STORE_TIMEOUT_SECONDS": float}
+#: Settings that may not be negative.
+_NON_NEGATIVE = {"MAX_BODY_BYTES", "RETENTION_DAYS", "MAX_PENDING_PER_SITE"}
 #: Keys holding paths: resolved against the config file's folder when relative.
 _PATH_KEYS = {"POLICY_DIR", "MODELS_DIR"}
 
@@ -48,7 +55,15 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
             found[key] = cast(raw)
         except ValueError as exc:
             raise ConfigError(f"MODERATOR_{key}={raw!r} is not a valid {cast.__name__}") from exc
+        _check_range(f"MODERATOR_{key}", key, found[key])
     return found
+
+
+def _check_range(where: str, key: str, value: Any) -> None:
+    if key in _NON_NEGATIVE and value < 0:
+        raise ConfigError(f"{where}: must not be negative")
+    if key == "STORE_TIMEOUT_SECONDS" and not 0 < value <= 60:
+        raise ConfigError(f"{where}: must be more than 0 and at most 60 seconds")
 
 
 def from_file(path: Path) -> dict[str, Any]:
@@ -68,8 +83,11 @@ def from_file(path: Path) -> dict[str, Any]:
         cast = _ENV_CASTS.get(key)
         if cast is None or name != name.lower():
             raise ConfigError(f"{path}: moderator.{name}: is not a known setting")
+        if cast is float and isinstance(value, int):
+            value = float(value)
         if not isinstance(value, cast) or isinstance(value, bool):
             raise ConfigError(f"{path}: moderator.{name}: must be {cast.__name__}")
+        _check_range(f"{path}: moderator.{name}", key, value)
         if key in _PATH_KEYS:
             value = str((Path(path).parent / value).resolve())
         found[key] = value

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+
+import psycopg
 from flask import Flask, Response, jsonify
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from moderator.errors import UnknownSiteError
+from moderator.store import QueueFull, store_error_name
+
+log = logging.getLogger(__name__)
+#: Every error a database driver or SQLAlchemy can raise: read-only or failed-over
+#: PostgreSQL, a corrupt or locked SQLite file, a full disk, a lost connection.
+STORE_ERRORS = (SQLAlchemyError, sqlite3.Error, psycopg.Error)
+STORE_RETRY_AFTER = "5"
+QUEUE_FULL_RETRY_AFTER = "60"
 
 
 class InvalidRequest(HTTPException):
@@ -41,6 +54,30 @@ def _unknown_site(exc: UnknownSiteError) -> Response:
     return error_response(404, "unknown_site", f"No policy is configured for site {exc.site!r}.")
 
 
+def _store_unavailable(exc: Exception) -> Response:
+    """Our own outage: 503 with Retry-After, never a 500, and never Flask's traceback log.
+
+    Only the exception's class is logged: the message of a driver error can quote the
+    row it failed on (PostgreSQL's "Failing row contains (...)"), comment text included.
+    """
+    log.error("store unavailable: %s", store_error_name(exc))
+    response = error_response(503, "store_unavailable",
+                              "The review store is unavailable; try again shortly.")
+    response.headers["Retry-After"] = STORE_RETRY_AFTER
+    return response
+
+
+def _queue_full(exc: QueueFull) -> Response:
+    log.warning("review queue full: site %s holds %d pending", exc.site, exc.limit)
+    response = error_response(503, "queue_full",
+                              "Too many comments are waiting for a moderator; try again later.")
+    response.headers["Retry-After"] = QUEUE_FULL_RETRY_AFTER
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(UnknownSiteError, _unknown_site)
+    app.register_error_handler(QueueFull, _queue_full)
+    for kind in STORE_ERRORS:
+        app.register_error_handler(kind, _store_unavailable)

@@ -32,7 +32,7 @@ from moderator.types import Verdict
 
 LOGGER_NAME = "moderator.requests"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-_REQUEST_ID = regex.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_REQUEST_ID = regex.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class Metrics:
@@ -120,7 +120,7 @@ def configure_logging() -> logging.Logger:
 
 def _before() -> None:
     supplied = request.headers.get("X-Request-Id", "")
-    g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+    g.request_id = supplied if _REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
     g.started = time.perf_counter()
 
 

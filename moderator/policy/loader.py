@@ -32,7 +32,7 @@ _PROBES = (
     "ab" * 1500 + "!",
 )
 _PROBE_TIMEOUT_SECONDS = 0.05
-_SITE_RE = regex.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+_SITE_RE = regex.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 
 
 def load_policy(path: Path, *, wordlist_dir: Path | None = None) -> Policy:
@@ -51,7 +51,7 @@ def load_policy(path: Path, *, wordlist_dir: Path | None = None) -> Policy:
     header = root.table("policy", required=True)
     assert header is not None
     site = header.get("site", str, required=True)
-    if not _SITE_RE.match(site):
+    if not _SITE_RE.fullmatch(site):
         raise header.error("site", "must be lower-case letters, digits, '_', '.', '-'")
     version = header.get("version", str, required=True)
     description = header.get("description", str, "")

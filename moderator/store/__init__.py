@@ -6,27 +6,32 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from moderator.store.engine import make_engine, sqlite_path, upgrade
+from moderator.store.engine import DEFAULT_TIMEOUT_SECONDS, make_engine, sqlite_path, upgrade
 from moderator.store.privacy import keyed_hash, load_or_create_key, parse_key
 from moderator.store.store import (
     DECISIONS,
+    DEFAULT_MAX_PENDING,
+    DEFAULT_RETENTION_DAYS,
     LABELS,
     STATUSES,
     AlreadyDecided,
     LabelRow,
     NotFound,
+    QueueFull,
     QueueItem,
     Store,
     StoreError,
+    store_error_name,
 )
 
 VAR_DIR = Path(__file__).resolve().parents[2] / "var"
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'moderator.sqlite3'}"
 
 __all__ = [
-    "DECISIONS", "DEFAULT_DATABASE_URL", "LABELS", "STATUSES", "AlreadyDecided", "LabelRow",
-    "NotFound", "QueueItem", "Store", "StoreError", "keyed_hash", "make_engine",
-    "open_store", "upgrade",
+    "DECISIONS", "DEFAULT_DATABASE_URL", "DEFAULT_MAX_PENDING", "DEFAULT_RETENTION_DAYS",
+    "LABELS", "STATUSES", "AlreadyDecided", "LabelRow", "NotFound", "QueueFull", "QueueItem",
+    "Store", "StoreError", "keyed_hash", "make_engine", "open_store", "store_error_name",
+    "upgrade",
 ]
 
 
@@ -44,9 +49,21 @@ def hash_key_for(config: Mapping[str, Any], url: str) -> bytes:
     return load_or_create_key(folder / "hash.key")
 
 
-def open_store(config: Mapping[str, Any]) -> Store:
-    """The store the config names (DATABASE_URL, HASH_KEY, RETENTION_DAYS), migrated."""
+def _setting(config: Mapping[str, Any], key: str, default: float | None) -> float | None:
+    value = config.get(key, default)
+    return default if value in (None, "") else float(value)
+
+
+def open_store(config: Mapping[str, Any], *, migrate: bool = True) -> Store:
+    """The store the config names, migrated (unless `migrate` is false).
+
+    Settings: DATABASE_URL, HASH_KEY, RETENTION_DAYS (0: keep text of decided comments
+    for ever), MAX_PENDING_PER_SITE (0: no cap), STORE_TIMEOUT_SECONDS.
+    """
     url = str(config.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
-    retention = config.get("RETENTION_DAYS")
-    return Store.open(url, hash_key_for(config, url),
-                      int(retention) if retention not in (None, "") else None)
+    retention = _setting(config, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
+    max_pending = _setting(config, "MAX_PENDING_PER_SITE", DEFAULT_MAX_PENDING)
+    timeout = _setting(config, "STORE_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)
+    return Store.open(url, hash_key_for(config, url), int(retention) if retention else None,
+                      migrate, max_pending=int(max_pending) if max_pending else None,
+                      timeout=timeout or DEFAULT_TIMEOUT_SECONDS)

@@ -19,6 +19,10 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: Arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 _PG_LOCK_KEY = 0x6D6F6431
+#: How long a statement waits for a lock (SQLite's busy timeout, PostgreSQL's lock_timeout)
+#: or for a connection: well below gunicorn's 30 s worker timeout, so one held lock gives
+#: its waiters a 503 in seconds instead of parking every worker until it is killed.
+DEFAULT_TIMEOUT_SECONDS = 5.0
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -29,22 +33,37 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine tuned for the backend: WAL and write-first transactions on SQLite."""
+def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Engine:
+    """An engine tuned for the backend: WAL and write-first transactions on SQLite.
+
+    `hide_parameters` keeps comment text, names and labels out of every exception's
+    str() (SQLAlchemy embeds the SQL parameters there), so no log line can carry them.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
-        _tune_sqlite(engine)
+        engine = create_engine(url, connect_args={"timeout": timeout}, hide_parameters=True)
+        _tune_sqlite(engine, timeout)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-        url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(False))
-    return create_engine(url, pool_pre_ping=True)
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql":
+        # The URL's own options (a search_path, say) are kept; the lock timeout is added.
+        options = parsed.query.get("options", "")
+        if isinstance(options, tuple):
+            options = " ".join(options)
+        connect_args = {
+            "connect_timeout": max(1, round(timeout)),
+            "options": f"{options} -c lock_timeout={round(timeout * 1000)}".strip(),
+        }
+    return create_engine(parsed, pool_pre_ping=True, hide_parameters=True,
+                         connect_args=connect_args)
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, timeout: float) -> None:
     """WAL lets readers run beside a writer; BEGIN IMMEDIATE takes the write lock up front,
     so two processes never deadlock upgrading a read lock (SQLite would fail one at once
     instead of waiting out the busy timeout)."""
@@ -53,7 +72,7 @@ def _tune_sqlite(engine: Engine) -> None:
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute(f"PRAGMA busy_timeout = {round(timeout * 1000)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, null, select, update
+from sqlalchemy import Engine, func, null, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderator.errors import ModeratorError
-from moderator.store.engine import make_engine, upgrade
+from moderator.store.engine import DEFAULT_TIMEOUT_SECONDS, make_engine, upgrade
 from moderator.store.privacy import keyed_hash
 from moderator.store.schema import HeldComment, Label
 from moderator.types import Comment, Verdict
@@ -28,10 +29,27 @@ LABELS = ("propaganda", "discusses", "other")
 #: Context members that carry a commenter's IP address; stored only as a keyed hash.
 IP_KEYS = ("ip", "ip_address", "remote_addr", "client_ip")
 PURGE_EVERY_SECONDS = 3600
+#: Decided comments keep their text this long by default (0 or None: kept for ever).
+DEFAULT_RETENTION_DAYS = 90
+#: Pending comments per site by default: past it a comment that must be held gets a 503,
+#: so anonymous input cannot grow the queue without bound (at most this many times the
+#: body limit per site).
+DEFAULT_MAX_PENDING = 10_000
+#: /healthz asks the database at most this often per process.
+HEALTH_CACHE_SECONDS = 2.0
 
 
 class StoreError(ModeratorError):
     """Root of the store's refusals."""
+
+
+class QueueFull(StoreError):
+    """The site's queue already holds its cap of pending comments: retry after some are read."""
+
+    def __init__(self, site: str, limit: int) -> None:
+        self.site = site
+        self.limit = limit
+        super().__init__(f"the review queue of site {site!r} holds {limit} pending comments")
 
 
 class NotFound(StoreError):
@@ -121,22 +139,28 @@ class Store:
     """Held comments and labels in SQLite or PostgreSQL (whatever the URL names)."""
 
     def __init__(self, engine: Engine, hash_key: bytes, retention_days: int | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, *,
+                 max_pending: int | None = None) -> None:
         self.engine = engine
         self._session = sessionmaker(engine, expire_on_commit=False)
         self._key = hash_key
-        self.retention_days = retention_days
+        #: Days a decided comment keeps its text; None or 0: no automatic purge.
+        self.retention_days = retention_days or None
+        #: Pending comments per site before `hold` refuses (None: no cap).
+        self.max_pending = max_pending
         self._clock = clock
         self._last_purge: float | None = None
+        self._health: tuple[float, str | None] | None = None
 
     @classmethod
     def open(cls, url: str, hash_key: bytes, retention_days: int | None = None,
-             migrate: bool = True) -> Store:
+             migrate: bool = True, *, max_pending: int | None = None,
+             timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Store:
         """Connect and (by default) bring the schema to head before the first query."""
-        engine = make_engine(url)
+        engine = make_engine(url, timeout)
         if migrate:
             upgrade(engine)
-        return cls(engine, hash_key, retention_days)
+        return cls(engine, hash_key, retention_days, max_pending=max_pending)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -148,8 +172,14 @@ class Store:
 
     def hold(self, comment: Comment, verdict: Verdict, text_field: str,
              email_fields: tuple[str, ...] = ()) -> str:
-        """Store a comment held for review; returns the id that goes into the verdict."""
+        """Store a comment held for review; returns the id that goes into the verdict.
+
+        Raises QueueFull when the site already has `max_pending` pending comments (a
+        count over the (site, status) index; racing workers may pass it by a few).
+        """
         self.maybe_purge()
+        if self.max_pending is not None and self.pending(comment.site) >= self.max_pending:
+            raise QueueFull(comment.site, self.max_pending)
         fields = {k: v for k, v in comment.fields.items() if k not in email_fields}
         emails = {k: keyed_hash(self._key, "email", v)
                   for k, v in comment.fields.items() if k in email_fields and v}
@@ -225,6 +255,12 @@ class Store:
             for row in session.scalars(select(Label).order_by(Label.id)):
                 yield LabelRow(row.text, row.label, f"moderator_{row.origin}", row.lang)
 
+    def pending(self, site: str) -> int:
+        """Pending comments of one site."""
+        with self._session() as session:
+            return session.scalar(select(func.count()).select_from(HeldComment).where(
+                HeldComment.site == site, HeldComment.status == "pending")) or 0
+
     def count(self) -> dict[str, int]:
         """Row counts by table and status (tests and `moderator store stats`)."""
         with self._session() as session:
@@ -236,12 +272,17 @@ class Store:
     # -- retention -------------------------------------------------------------------
 
     def purge(self, days: int, now: datetime | None = None) -> int:
-        """Drop the text of held comments older than `days`; decisions and labels stay."""
+        """Drop the text of comments decided more than `days` ago; decisions and labels stay.
+
+        Pending comments are never purged: nobody has read them yet (the pending cap
+        bounds how many there can be).
+        """
         now = now or self._clock()
         with self._tx() as session:
             result = session.execute(
                 update(HeldComment)
-                .where(HeldComment.created_at < now - timedelta(days=days),
+                .where(HeldComment.status != "pending",
+                       HeldComment.decided_at < now - timedelta(days=days),
                        HeldComment.purged_at.is_(None))
                 .values(fields=null(), purged_at=now)
                 .execution_options(synchronize_session=False))
@@ -256,3 +297,33 @@ class Store:
             return
         self._last_purge = time.monotonic()
         self.purge(self.retention_days)
+
+    # -- health ----------------------------------------------------------------------
+
+    def problem(self) -> str | None:
+        """Why the store cannot take writes now (None: it can), asked at most every 2 s.
+
+        Reads the queue table (a corrupt SQLite file fails here, where SELECT 1 would not
+        touch it) and, on PostgreSQL, whether the session is read-only (a failed-over
+        replica). Only the error's class is reported: its text may hold a path or a value.
+        """
+        now = time.monotonic()
+        if self._health is not None and now - self._health[0] < HEALTH_CACHE_SECONDS:
+            return self._health[1]
+        problem: str | None = None
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(HeldComment.seq).limit(1)).all()
+                if conn.dialect.name == "postgresql" and \
+                        conn.execute(text("SHOW transaction_read_only")).scalar() == "on":
+                    problem = "the database is read-only"
+        except (SQLAlchemyError, OSError) as exc:
+            problem = f"the database is unavailable ({store_error_name(exc)})"
+        self._health = (now, problem)
+        return problem
+
+
+def store_error_name(exc: BaseException) -> str:
+    """`DatabaseError` or `DatabaseError/ReadOnlySqlTransaction`: classes only, never text."""
+    orig = getattr(exc, "orig", None)
+    return type(exc).__name__ + (f"/{type(orig).__name__}" if orig is not None else "")

@@ -14,7 +14,7 @@ from moderator.classifier.data import load_csvs
 from moderator.classifier.evaluate import evaluate_model, unseen_rows
 from moderator.classifier.features import tokenize
 from moderator.classifier.metrics import threshold_for_fpr
-from moderator.classifier.registry import set_current
+from moderator.classifier.registry import model_dir, set_current
 from moderator.cli import main
 from moderator.errors import ModelError
 
@@ -93,3 +93,8 @@ def test_topic_words_are_muted_but_counted() -> None:
     assert word_features("isis", (3, 5), lexicon=True, mute_topic=True) == ["L-"]
     assert word_features("isis", (3, 5), lexicon=True, mute_topic=False)[0] == "wisis"
     assert word_features("khilafah", (3, 5), lexicon=True, mute_topic=True)[0] == "wkhilafah"
+
+
+def test_a_version_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="invalid"):
+        model_dir(tmp_path, "propaganda", "v1\n")

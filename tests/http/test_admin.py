@@ -114,6 +114,7 @@ def test_labels_from_elsewhere(client: FlaskClient, conforms: Conforms, app: Fla
     ("post", "/v1/labels", {"text": "", "label": "other"}, 400, "/text"),
     ("post", "/v1/labels", {"text": "x", "label": "spam"}, 400, "/label must be one of"),
     ("post", "/v1/labels", {"text": "x", "label": "other", "lang": "english"}, 400, "/lang"),
+    ("post", "/v1/labels", {"text": "x", "label": "other", "lang": "en\n"}, 400, "/lang"),
     ("post", "/v1/labels", {"text": "x", "label": "other", "who": 1}, 400, "Unknown member"),
     ("post", "/v1/labels", [1], 400, "JSON object"),
     ("post", "/v1/queue/{id}/decision", {"decision": "maybe", "label": "other"}, 400,

@@ -153,7 +153,8 @@ def test_policy_describes_the_form(client: FlaskClient, conforms: Conforms) -> N
 
 def test_healthz(client: FlaskClient, conforms: Conforms) -> None:
     body = conforms(client.get("/healthz")).get_json()
-    assert body == {"status": "ok", "sites": ["strict"], "models": []}
+    assert body == {"status": "ok", "sites": ["strict"], "models": [],
+                    "store": {"status": "ok", "error": None}}
 
 
 def test_missing_model_degrades_health_and_holds_comments(tmp_path: object,
@@ -167,6 +168,7 @@ def test_missing_model_degrades_health_and_holds_comments(tmp_path: object,
     assert health["status"] == "degraded"
     [model] = health["models"]
     assert model["name"] == "propaganda" and model["version"] is None and model["error"]
+    assert "CURRENT" in model["error"] and str(tmp_path) not in json.dumps(health)
     body = post(client, {"fields": {"comment": "A calm, ordinary comment.", "name": "Ann",
                                     "email": "ann@example.com"}}).get_json()
     assert body["decision"] == "review"

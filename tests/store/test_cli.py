@@ -32,7 +32,10 @@ def test_labels_export_writes_the_shared_data_format(store: Store, database_url:
 
 def test_store_purge_command(store: Store, database_url: str) -> None:
     env = {"MODERATOR_DATABASE_URL": database_url, "MODERATOR_HASH_KEY": "ab" * 16}
-    result = CliRunner().invoke(main, ["store", "purge"], env=env)
-    assert result.exit_code == 1 and "retention" in result.output
+    result = CliRunner().invoke(main, ["store", "purge"], env=env)  # the default: 90 days
+    assert result.exit_code == 0 and "purged the text of 0" in result.output
+    result = CliRunner().invoke(main, ["store", "purge"],
+                                env={**env, "MODERATOR_RETENTION_DAYS": "0"})
+    assert result.exit_code == 1 and "retention is off" in result.output
     result = CliRunner().invoke(main, ["store", "purge", "--days", "0"], env=env)
     assert result.exit_code == 0 and "purged the text of 0" in result.output

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from moderator.store import AlreadyDecided, NotFound, Store
+from moderator.store import AlreadyDecided, NotFound, QueueFull, Store
 from moderator.store.testing import decide_many, migrate_once
 from moderator.types import Action, Comment, Decision, Finding, Span, Verdict
 
@@ -71,20 +71,49 @@ def test_emails_and_ips_are_never_stored_in_clear(store: Store) -> None:
     assert dump.count("Aigerim") == 1  # the other text fields stay until the purge
 
 
-def test_retention_purges_text_but_keeps_decisions_and_labels(store: Store) -> None:
-    old, new = held(store, "old text"), held(store, "new text")
+def test_retention_purges_decided_text_but_keeps_decisions_labels_and_pending(
+        store: Store) -> None:
+    old, unread = held(store, "old text"), held(store, "unread text")
     store.decide(old, "reject", "propaganda", "alice")
-    purged = store.purge(days=30, now=datetime.now(UTC) + timedelta(days=31, seconds=-5))
-    assert purged == 2
+    later = datetime.now(UTC) + timedelta(days=31, seconds=-5)
+    assert store.purge(days=30, now=later) == 1  # the pending comment nobody read stays
     item = store.get(old)
     assert item.fields is None and item.to_dict()["text"] is None
     assert item.decision == "reject"
     assert [r.text for r in store.labels()] == ["old text"]
-    assert store.purge(days=30, now=datetime.now(UTC)) == 0
+    assert store.purge(days=30, now=later) == 0
     with store.engine.connect() as conn:
         dump = repr(conn.execute(text("SELECT * FROM held_comments")).all())
-    assert "old text" not in dump and "new text" not in dump
-    assert store.get(new).status == "pending"
+    assert "old text" not in dump and "unread text" in dump
+    assert store.get(unread).status == "pending"
+    assert store.get(unread).to_dict()["text"] == "unread text"
+
+
+def test_retention_counts_from_the_decision_not_the_comment(store: Store) -> None:
+    comment_id = held(store, "decided late")
+    store.decide(comment_id, "approve", "other", "alice")
+    assert store.purge(days=30, now=datetime.now(UTC) + timedelta(days=29)) == 0
+    assert store.purge(days=30, now=datetime.now(UTC) + timedelta(days=31)) == 1
+
+
+def test_retention_is_on_by_default() -> None:
+    from moderator.http.config import load
+    from moderator.store import DEFAULT_RETENTION_DAYS
+
+    assert load({})["RETENTION_DAYS"] == DEFAULT_RETENTION_DAYS == 90
+
+
+def test_the_pending_queue_of_a_site_is_capped(database_url: str) -> None:
+    store = Store.open(database_url, b"k" * 32, max_pending=3)
+    try:
+        ids = [held(store, f"comment {i}") for i in range(3)]
+        with pytest.raises(QueueFull):
+            held(store, "one too many")
+        store.decide(ids[0], "approve", "other", "alice")  # a moderator read one: room again
+        held(store, "now it fits")
+        assert store.count()["held_pending"] == 3
+    finally:
+        store.close()
 
 
 def test_labels_from_elsewhere(store: Store) -> None:

@@ -1,0 +1,157 @@
+"""Store failures other than a lost connection: a read-only PostgreSQL, a corrupt SQLite file.
+
+Each is our own outage: 503 with Retry-After on every endpoint that writes (a comment that
+must be held is never accepted instead), /healthz says degraded, and no log line, traceback
+included, carries the comment's text, the name or a label's text.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
+
+from moderator.store.testing import POSTGRES_URL
+
+REPO = Path(__file__).resolve().parents[2]
+KEY = "alice-secret-0123456789"
+#: Words that appear nowhere but in what is sent, so finding them in a log is a leak.
+COMMENT = "martyr Zqxwvb"
+NAME = "Jkvqzx"
+LABEL_TEXT = "Vqzxjk Wplmq label text"
+SECRETS = ("Zqxwvb", "Jkvqzx", "Vqzxjk")
+
+
+def make_app(url: str) -> Flask:
+    """Not TESTING: Flask then handles (and logs) unhandled errors as it does in production."""
+    from moderator.http import create_app
+
+    return create_app({"POLICY_DIR": str(REPO / "tests" / "fixtures" / "policies"),
+                       "DATABASE_URL": url, "ADMIN_KEYS": f"alice={KEY}",
+                       "MODELS_DIR": str(REPO / "models")})
+
+
+def assert_unavailable_everywhere(client: FlaskClient, caplog: pytest.LogCaptureFixture,
+                                  capfd: pytest.CaptureFixture[str], reason: str) -> None:
+    auth = {"Authorization": f"Bearer {KEY}"}
+    with caplog.at_level(logging.DEBUG):
+        responses = [
+            client.post("/v1/check", json={"site": "strict",
+                                           "fields": {"comment": COMMENT, "name": NAME}}),
+            client.post("/v1/labels", json={"text": LABEL_TEXT, "label": "other"}, headers=auth),
+            client.post(f"/v1/queue/{'0' * 32}/decision",
+                        json={"decision": "approve", "label": "other"}, headers=auth),
+            client.get("/v1/queue", headers=auth),
+        ]
+        health = client.get("/healthz").get_json()
+    for response in responses:
+        assert response.status_code == 503, response.get_data(as_text=True)
+        assert response.headers["Retry-After"] == "5"
+        assert response.get_json()["error"]["code"] == "store_unavailable"
+    assert health["status"] == "degraded"
+    assert health["store"]["status"] == "unavailable" and reason in health["store"]["error"]
+    out, err = capfd.readouterr()
+    logged = caplog.text + out + err
+    assert "store unavailable" in logged  # the outage is logged, by class only
+    for secret in SECRETS:
+        assert secret not in logged
+
+
+@pytest.fixture
+def read_only_postgres() -> Iterator[str]:
+    """A database of its own in the shared server, made read-only after migrating, then dropped.
+
+    Only this database is altered (`default_transaction_read_only`), never the shared one.
+    """
+    name = f"moderator_ro_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is unreachable: {type(exc.orig).__name__}")
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_a_read_only_postgresql_is_503_and_logs_no_text(
+        read_only_postgres: str, caplog: pytest.LogCaptureFixture,
+        capfd: pytest.CaptureFixture[str]) -> None:
+    app = make_app(read_only_postgres)  # migrates while the database is still writable
+    store = app.extensions["moderator"].store
+    try:
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:  # a failed-over replica: reads work, writes do not
+            name = make_url(read_only_postgres).database
+            conn.execute(text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on'))
+        admin.dispose()
+        store.engine.dispose()  # new connections see the setting
+        client = app.test_client()
+        auth = {"Authorization": f"Bearer {KEY}"}
+        assert client.get("/v1/queue", headers=auth).status_code == 200  # reads still work
+        with caplog.at_level(logging.DEBUG):
+            check = client.post("/v1/check", json={"site": "strict", "fields": {
+                "comment": COMMENT, "name": NAME}})
+            label = client.post("/v1/labels", json={"text": LABEL_TEXT, "label": "other"},
+                                headers=auth)
+            health = client.get("/healthz").get_json()
+        for response in (check, label):
+            assert response.status_code == 503, response.get_data(as_text=True)
+            assert response.headers["Retry-After"] == "5"
+        assert health["status"] == "degraded" and "read-only" in health["store"]["error"]
+        out, err = capfd.readouterr()
+        logged = caplog.text + out + err
+        assert "ReadOnlySqlTransaction" in logged
+        for secret in SECRETS:
+            assert secret not in logged
+    finally:
+        store.close()
+
+
+def test_a_corrupt_sqlite_file_is_503_and_logs_no_text(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture,
+        capfd: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "store.sqlite3"
+    app = make_app(f"sqlite:///{db}")
+    store = app.extensions["moderator"].store
+    try:
+        store.engine.dispose()
+        for leftover in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        db.write_bytes(b"this is not a database, just bytes\x00" * 200)
+        assert_unavailable_everywhere(app.test_client(), caplog, capfd, "DatabaseError")
+    finally:
+        store.close()
+
+
+def test_a_comment_held_past_the_queue_cap_is_503_never_accepted(tmp_path: Path) -> None:
+    from moderator.http import create_app
+
+    app = create_app({"POLICY_DIR": str(REPO / "tests" / "fixtures" / "policies"),
+                      "MODELS_DIR": str(tmp_path), "MAX_PENDING_PER_SITE": 2,
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"})
+    client = app.test_client()
+    body = {"site": "strict", "fields": {"comment": COMMENT, "name": NAME}}
+    assert [client.post("/v1/check", json=body).status_code for _ in range(2)] == [200, 200]
+    full = client.post("/v1/check", json=body)
+    assert full.status_code == 503 and full.headers["Retry-After"] == "60"
+    assert full.get_json()["error"]["code"] == "queue_full"
+    fine = client.post("/v1/check", json={"site": "strict", "fields": {"comment": "fine",
+                                                                          "name": NAME}})
+    assert fine.get_json()["decision"] == "accept"  # only what must be held is refused
+    app.extensions["moderator"].store.close()
