@@ -67,20 +67,12 @@ def config() -> None:
 @click.option("--config", "config_file", type=click.Path(exists=True, path_type=Path),
               help="A TOML config file (default: $MODERATOR_CONFIG, if set).")
 def config_check(config_file: Path | None) -> None:
-    """Validate settings, every policy and every model a policy needs, before a deploy."""
+    """Check what serving checks: settings, admin keys, the store, policies and models."""
+    from moderator.config_check import check_all
     from moderator.http import config as settings_module
-    from moderator.policy import PolicySet
-    from moderator.service import load_current_model
 
     try:
-        settings = settings_module.load(config_file=config_file)
-        policies = PolicySet.from_path(Path(settings["POLICY_DIR"]))
-        for policy in policies:
-            click.echo(f"policy {policy.label}: ok ({policy.source.name})")
-        names = sorted({p.classifier.model for p in policies if p.classifier.enabled})
-        for name in names:
-            model = load_current_model(Path(settings["MODELS_DIR"]), name)
-            click.echo(f"model {model.version}: ok (card and sha256 verified)")
+        check_all(settings_module.load(config_file=config_file), click.echo)
     except ModeratorError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo("configuration ok")

@@ -12,6 +12,7 @@ from moderator.http.config import DEFAULTS, ConfigError, load
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE_POLICIES = REPO / "tests" / "fixtures" / "policies"
+ALICE = "alice-secret-0123456789"
 
 
 def test_file_then_environment_override_defaults(tmp_path: Path) -> None:
@@ -49,19 +50,68 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def valid_env(tmp_path: Path) -> dict[str, str]:
+    return {"MODERATOR_POLICY_DIR": str(FIXTURE_POLICIES), "MODERATOR_MODELS_DIR": str(tmp_path),
+            "MODERATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
+            "MODERATOR_HASH_KEY": "ab" * 16, "MODERATOR_ADMIN_KEYS": f"alice={ALICE}"}
+
+
 def test_config_check_passes_on_a_valid_setup(tmp_path: Path) -> None:
-    code, output = run(env={"MODERATOR_POLICY_DIR": str(FIXTURE_POLICIES),
-                            "MODERATOR_MODELS_DIR": str(tmp_path)})
+    code, output = run(env=valid_env(tmp_path))
     assert code == 0, output
     assert "policy strict@test-1: ok" in output and "configuration ok" in output
+    assert "admin keys: ok (alice)" in output and "store: ok" in output
+
+
+def test_config_check_refuses_the_admin_keys_the_server_refuses(tmp_path: Path) -> None:
+    from moderator.auth import AdminKeyError
+    from moderator.http import create_app
+
+    env = {**valid_env(tmp_path), "MODERATOR_ADMIN_KEYS": f"alice={ALICE}, bob=too-short"}
+    with pytest.raises(AdminKeyError):  # what serving does with it
+        create_app({key.removeprefix("MODERATOR_"): value for key, value in env.items()})
+    code, output = run(env=env)
+    assert code == 1 and "configuration ok" not in output
+    assert "MODERATOR_ADMIN_KEYS" in output and "admin key #2 is shorter than 16" in output
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("postgresql+psycopg://postgres@127.0.0.1:1/test", "Connection refused"),
+    ("sqlite:////proc/no-such-dir/store.sqlite3", ""),
+    ("mysql://user@localhost/db", "ModuleNotFoundError"),
+])
+def test_config_check_fails_on_an_unusable_database(tmp_path: Path, url: str,
+                                                    words: str) -> None:
+    code, output = run(env={**valid_env(tmp_path), "MODERATOR_DATABASE_URL": url})
+    assert code == 1 and "configuration ok" not in output
+    assert "MODERATOR_DATABASE_URL" in output and words in output
+
+
+def test_config_check_fails_on_a_corrupt_sqlite_file(tmp_path: Path) -> None:
+    env = valid_env(tmp_path)
+    (tmp_path / "store.sqlite3").write_bytes(b"not a database" * 100)
+    code, output = run(env=env)
+    assert code == 1 and "MODERATOR_DATABASE_URL" in output and "not a database" in output
+
+
+def test_config_check_fails_on_a_short_hash_key(tmp_path: Path) -> None:
+    code, output = run(env={**valid_env(tmp_path), "MODERATOR_HASH_KEY": "short"})
+    assert code == 1 and "MODERATOR_HASH_KEY" in output and "16 bytes" in output
+
+
+def test_config_check_hides_the_database_password(tmp_path: Path) -> None:
+    code, output = run(env={**valid_env(tmp_path), "MODERATOR_DATABASE_URL":
+                            "postgresql+psycopg://postgres:hunter2@127.0.0.1:1/test"})
+    assert code == 1 and "hunter2" not in output and "***" in output
 
 
 def test_config_check_fails_on_a_broken_policy(tmp_path: Path) -> None:
     (tmp_path / "bad.toml").write_text("[policy]\nsite = 's'\n", encoding="utf-8")
-    code, output = run(env={"MODERATOR_POLICY_DIR": str(tmp_path)})
+    code, output = run(env={**valid_env(tmp_path), "MODERATOR_POLICY_DIR": str(tmp_path)})
     assert code == 1 and "policy.version: is required" in output
 
 
 def test_config_check_fails_when_a_policy_needs_a_missing_model(tmp_path: Path) -> None:
-    code, output = run(env={"MODERATOR_MODELS_DIR": str(tmp_path)})
+    env = {**valid_env(tmp_path), "MODERATOR_POLICY_DIR": str(REPO / "rules" / "policies")}
+    code, output = run(env=env)
     assert code == 1 and "propaganda" in output

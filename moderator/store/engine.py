@@ -93,13 +93,34 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply the migrations up to `revision`, one process at a time."""
-    from alembic import command  # imported here: most processes never migrate twice
-    from alembic.config import Config
+def _alembic_config() -> Any:
+    from alembic.config import Config  # imported here: most processes never migrate twice
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def schema_revisions(engine: Engine) -> tuple[str | None, str, bool]:
+    """(the database's revision, this code's head, whether the code knows that revision).
+
+    Reads only: `moderator config check` asks, the server's start-up migrates.
+    """
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    known = current is None or current in {rev.revision for rev in script.walk_revisions()}
+    return current, str(script.get_current_head()), known
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply the migrations up to `revision`, one process at a time."""
+    from alembic import command  # imported here: most processes never migrate twice
+
+    config = _alembic_config()
     path = sqlite_path(str(engine.url))
     lock = _file_lock(path.with_name(path.name + ".migrate-lock")) if path else _nolock()
     with lock, engine.begin() as conn:

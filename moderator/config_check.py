@@ -1,0 +1,106 @@
+"""`moderator config check`: what serving checks, before a deploy, naming the failing setting.
+
+The server refuses to start (or answers 503) on a bad admin key, a bad hash key, a store
+it cannot open, a policy that does not load or a model that does not verify; each of
+these is checked here the same way, by the same code, so "configuration ok" means the
+server will accept the configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from moderator.errors import ModeratorError
+from moderator.store import store_error_name
+
+
+class ConfigCheckError(ModeratorError):
+    """One setting is unusable; the message starts with its MODERATOR_* name."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        self.setting = setting
+        super().__init__(f"MODERATOR_{setting} ({setting.lower()} in the config file): {problem}")
+
+
+def _public_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except SQLAlchemyError:  # an unparsable URL is reported without echoing it
+        return "(unparsable URL)"
+
+
+def _why(exc: BaseException) -> str:
+    """The error's classes and the driver's first line ("connection refused", "file is not a
+    database"): this is an operator's terminal, and the statements checked carry no data."""
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+    return f"{store_error_name(exc)}: {first}" if first else store_error_name(exc)
+
+
+def check_admin_keys(settings: Mapping[str, Any]) -> str:
+    from moderator.auth import AdminKeys
+
+    try:
+        keys = AdminKeys.parse(settings.get("ADMIN_KEYS"))
+    except ModeratorError as exc:
+        raise ConfigCheckError("ADMIN_KEYS", str(exc)) from exc
+    if not keys:
+        return "admin keys: none (the moderators' API answers 401 to everyone)"
+    return f"admin keys: ok ({', '.join(name for name, _ in keys.keys)})"
+
+
+def check_store(settings: Mapping[str, Any]) -> str:
+    """Open the store as a worker does, read from it, and compare its schema with the code's."""
+    from moderator.store import DEFAULT_DATABASE_URL, open_store
+    from moderator.store.engine import schema_revisions
+
+    url = str(settings.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    try:
+        store = open_store(settings, migrate=False)
+    except ValueError as exc:  # the hash key
+        raise ConfigCheckError("HASH_KEY", str(exc).removeprefix("MODERATOR_HASH_KEY ")) from exc
+    except (SQLAlchemyError, OSError, ImportError) as exc:
+        raise ConfigCheckError("DATABASE_URL", f"cannot open {_public_url(url)}: "
+                                               f"{_why(exc)}") from None
+    try:
+        with store.engine.connect() as conn:
+            conn.execute(text("SELECT 1")).scalar()
+        current, head, known = schema_revisions(store.engine)
+        if current is not None:
+            problem = store.problem()  # reads the queue table; on PostgreSQL, read-only?
+            if problem:
+                raise ConfigCheckError("DATABASE_URL", f"{_public_url(url)}: {problem}")
+    except SQLAlchemyError as exc:
+        raise ConfigCheckError("DATABASE_URL", f"cannot use {_public_url(url)}: "
+                                               f"{_why(exc)}") from None
+    finally:
+        store.close()
+    if not known:
+        raise ConfigCheckError("DATABASE_URL", f"the schema is at revision {current!r}, "
+                                               f"which this version does not know (head {head})")
+    state = "at head" if current == head else f"at {current or 'nothing'}; start-up migrates it"
+    return f"store: ok ({_public_url(url)}, schema {state})"
+
+
+def check_policies_and_models(settings: Mapping[str, Any], echo: Callable[[str], None]) -> None:
+    from moderator.policy import PolicySet
+    from moderator.service import load_current_model
+
+    policies = PolicySet.from_path(Path(settings["POLICY_DIR"]))
+    for policy in policies:
+        echo(f"policy {policy.label}: ok ({policy.source.name})")
+    for name in sorted({p.classifier.model for p in policies if p.classifier.enabled}):
+        model = load_current_model(Path(settings["MODELS_DIR"]), name)
+        echo(f"model {model.version}: ok (card and sha256 verified)")
+
+
+def check_all(settings: Mapping[str, Any], echo: Callable[[str], None]) -> None:
+    """Every check in the order a worker meets them; the first failure raises."""
+    echo(check_admin_keys(settings))
+    echo(check_store(settings))
+    check_policies_and_models(settings, echo)
