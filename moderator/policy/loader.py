@@ -20,7 +20,7 @@ from moderator.policy.model import (
     TermRule,
 )
 from moderator.policy.tables import Table
-from moderator.policy.terms import TermMatcher, load_wordlist
+from moderator.policy.terms import MAX_ENTRIES_PER_RULE, TermMatcher, load_wordlist
 from moderator.types import Action
 
 #: Inputs that make a backtracking-prone pattern blow up; a pattern that cannot get through
@@ -133,6 +133,11 @@ def _load_terms(
             if not list_path.is_file():
                 raise table.error("wordlists", f"{listed!r}: no file {list_path.name} in {listed}")
             entries.extend(load_wordlist(list_path))
+            if len(entries) > MAX_ENTRIES_PER_RULE:
+                raise table.error("wordlists", f"more than {MAX_ENTRIES_PER_RULE} entries "
+                                               "together; split the rule or shorten the lists")
+        if len(entries) > MAX_ENTRIES_PER_RULE:
+            raise table.error("words", f"more than {MAX_ENTRIES_PER_RULE} entries")
         if not entries:
             raise table.error("words", "the rule lists no words or word lists")
         yield TermRule(

@@ -138,3 +138,22 @@ def test_fixture_policy_loads() -> None:
     policy = load_policy(FIXTURES / "strict.toml")
     assert [t.name for t in policy.terms] == ["banned", "suspect", "noted"]
     assert policy.failure.on_regex_timeout is Action.REJECT
+
+
+def test_word_lists_of_a_rule_are_capped_together(tmp_path: Path) -> None:
+    from moderator.policy.terms import MAX_ENTRIES_PER_RULE
+
+    lists = tmp_path / "wordlists" / "en"
+    lists.mkdir(parents=True)
+    half = MAX_ENTRIES_PER_RULE // 2 + 1
+    letters = "abcdefghij"
+    for name, offset in (("one", 0), ("two", half)):
+        words = ["w" + "".join(letters[int(d)] for d in f"{i:05d}")
+                 for i in range(offset, offset + half)]
+        (lists / f"{name}.txt").write_text("\n".join(words), encoding="utf-8")
+    path = write(tmp_path, MINIMAL + "[[terms]]\nname='t'\nwordlists=['en/one', 'en/two']\n"
+                                     "action='reject'\nmessage='m'\n")
+    with pytest.raises(PolicyError) as info:
+        load_policy(path)
+    assert info.value.key == "terms[0].wordlists"
+    assert f"more than {MAX_ENTRIES_PER_RULE} entries" in info.value.problem

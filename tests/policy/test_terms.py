@@ -11,7 +11,13 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from moderator.errors import PolicyError
-from moderator.policy.terms import TermMatch, TermMatcher, load_wordlist
+from moderator.policy.terms import (
+    MAX_ENTRIES_PER_RULE,
+    MAX_WORDLIST_BYTES,
+    TermMatch,
+    TermMatcher,
+    load_wordlist,
+)
 from moderator.text import normalize
 
 WORDLISTS = Path(__file__).resolve().parents[2] / "rules" / "wordlists"
@@ -329,6 +335,38 @@ def test_load_wordlist_names_the_line_of_a_bad_entry(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as caught:
         load_wordlist(path)
     assert (caught.value.path, caught.value.key) == (str(path), "line 4")
+
+
+def numbered_words(count: int) -> list[str]:
+    """Distinct letter-only words (digits would be read as leetspeak)."""
+    letters = "abcdefghij"
+    return ["w" + "".join(letters[int(d)] for d in f"{i:05d}") for i in range(count)]
+
+
+def test_a_huge_word_list_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "list.txt"
+    path.write_text("\n".join(numbered_words(100_000)) + "\n", encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_wordlist(path)
+    assert caught.value.key == "(file)"
+    assert f"at most {MAX_WORDLIST_BYTES} bytes" in caught.value.problem
+
+
+def test_a_word_list_with_too_many_entries_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "list.txt"
+    path.write_text("\n".join(numbered_words(MAX_ENTRIES_PER_RULE + 1)), encoding="utf-8")
+    assert path.stat().st_size <= MAX_WORDLIST_BYTES
+    with pytest.raises(PolicyError) as caught:
+        load_wordlist(path)
+    assert caught.value.key == f"line {MAX_ENTRIES_PER_RULE + 1}"
+    assert f"at most {MAX_ENTRIES_PER_RULE} entries" in caught.value.problem
+    path.write_text("\n".join(numbered_words(MAX_ENTRIES_PER_RULE)), encoding="utf-8")
+    assert len(load_wordlist(path)) == MAX_ENTRIES_PER_RULE
+
+
+def test_a_matcher_refuses_more_entries_than_the_cap() -> None:
+    with pytest.raises(PolicyError, match=f"at most {MAX_ENTRIES_PER_RULE}"):
+        TermMatcher.from_entries(numbered_words(MAX_ENTRIES_PER_RULE + 1), source="t")
 
 
 ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=60)
