@@ -8,6 +8,7 @@ whose action the policy's failure section chooses.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -56,6 +57,22 @@ class CheckContext:
     scores: dict[str, float] = field(default_factory=dict)
     _normalized: dict[str, NormalizedText] = field(default_factory=dict)
     _values: dict[str, str] = field(default_factory=dict)
+    _regex_deadline: float | None = None
+
+    def regex_time_left(self) -> float:
+        """Seconds left of the comment's one regex budget (`regex_timeout_ms`), shared by
+        every word list and pattern on every field, so a comment costs at most one budget
+        however many rules time out. The clock starts at the first regex run.
+
+        Raises TimeoutError once the budget is spent: the remaining rules are not run.
+        """
+        now = time.monotonic()
+        if self._regex_deadline is None:
+            self._regex_deadline = now + self.policy.failure.regex_timeout_seconds
+        left = self._regex_deadline - now
+        if left <= 0:
+            raise TimeoutError("regex budget spent")
+        return left
 
     def raw(self, name: str) -> str:
         return self.comment.fields.get(name) or ""
@@ -151,12 +168,11 @@ def _timeout_finding(ctx: CheckContext, name: str, rule: str) -> Finding:
 
 def check_terms(ctx: CheckContext) -> list[Finding]:
     findings = []
-    timeout = ctx.policy.failure.regex_timeout_seconds
     for rule in ctx.policy.terms:
         for name in ctx.content_fields(rule.fields):
             text = ctx.normalized(name)
             try:
-                matches = rule.matcher.find(text, timeout=timeout)
+                matches = rule.matcher.find(text, timeout=ctx.regex_time_left())
             except TimeoutError:
                 findings.append(_timeout_finding(ctx, name, rule.name))
                 continue
@@ -177,12 +193,12 @@ def check_terms(ctx: CheckContext) -> list[Finding]:
 
 def check_patterns(ctx: CheckContext) -> list[Finding]:
     findings = []
-    timeout = ctx.policy.failure.regex_timeout_seconds
     for rule in ctx.policy.patterns:
         for name in ctx.content_fields(rule.fields):
             text = ctx.normalized(name)
             try:
-                hits = [m.span() for m in rule.pattern.finditer(text.text, timeout=timeout)]
+                hits = [m.span() for m in
+                        rule.pattern.finditer(text.text, timeout=ctx.regex_time_left())]
             except TimeoutError:
                 findings.append(_timeout_finding(ctx, name, rule.name))
                 continue

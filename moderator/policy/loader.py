@@ -26,12 +26,18 @@ from moderator.types import Action
 #: Inputs that make a backtracking-prone pattern blow up; a pattern that cannot get through
 #: them within the probe budget is refused at load rather than left to time out in production.
 #: Short and long runs both: the `regex` package shortcuts some long inputs that a short one
-#: still blows up on.
-_PROBES = (
-    *(ch * n + "!\u0000" for n in (40, 3000) for ch in ("a", "1", " ", "-", ".", "x", "я")),
-    "ab" * 1500 + "!",
-)
+#: still blows up on. Each pattern is also probed with runs made of its own letters and
+#: literal words, behind each of its literal words (see `_probes_for`), so a pattern that
+#: only blows up on `z`s, or only after `foo`, cannot slip past a fixed list.
+_RUN_LENGTHS = (40, 3000)
+_BASE_UNITS = ("a", "1", " ", "-", ".", "x", "я", "ab")
+_ENDINGS = ("!\u0000", "\n!")
 _PROBE_TIMEOUT_SECONDS = 0.05
+#: What an escape such as `\d` or `\p{L}` matches, as a sample character.
+_ESCAPE_SAMPLES = {"d": "1", "w": "a", "s": " ", "p": "aя", "X": "a", "h": " ", "N": "1"}
+_LITERAL_WORD = regex.compile(r"(?<!\\)[\p{L}\p{N}]{2,12}")
+_MAX_UNITS = 24
+_MAX_PREFIXES = 6
 _SITE_RE = regex.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 
 
@@ -171,11 +177,39 @@ def _load_patterns(root: Table, fields: dict[str, FieldSpec]) -> Iterator[Patter
         table.done()
 
 
+def _probes_for(source: str) -> list[str]:
+    """Hostile inputs for one pattern: runs of the fixed units and of the pattern's own
+    characters and literal words, alone and after each literal word (`foo(z|zz)+y` only
+    backtracks after `foo`), each ended by characters that make the match fail late."""
+    units = dict.fromkeys(_BASE_UNITS)
+    escaped = False
+    for ch in source:
+        if escaped:
+            for sample in _ESCAPE_SAMPLES.get(ch, ch if not ch.isalnum() else ""):
+                units[sample] = None
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif not ch.isspace() and ch not in "()[]{}|*+?^$":
+            units[ch] = None
+    words = list(dict.fromkeys(_LITERAL_WORD.findall(source)))
+    units.update(dict.fromkeys(words))
+    prefixes = ["", *words[:_MAX_PREFIXES]]
+    return [prefix + unit * (length // len(unit)) + ending
+            for unit in list(units)[:_MAX_UNITS + len(_BASE_UNITS)]
+            for prefix in prefixes for length in _RUN_LENGTHS for ending in _ENDINGS]
+
+
 def _probe(table: Table, pattern: regex.Pattern[str]) -> None:
-    """Refuse a pattern that backtracks catastrophically on simple hostile inputs."""
-    for probe in _PROBES:
+    """Refuse a pattern that backtracks catastrophically on simple hostile inputs.
+
+    Every match is consumed, as `check_patterns` does, so a pattern that matches early
+    and blows up later in the text is caught too.
+    """
+    for probe in _probes_for(pattern.pattern):
         try:
-            pattern.search(probe, timeout=_PROBE_TIMEOUT_SECONDS)
+            for _ in pattern.finditer(probe, timeout=_PROBE_TIMEOUT_SECONDS):
+                pass
         except TimeoutError as exc:
             raise table.error(
                 "regex", "is too slow on long repetitive input (catastrophic backtracking)"

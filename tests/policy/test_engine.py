@@ -158,6 +158,41 @@ def test_regex_timeout_follows_failure_policy(strict: Policy) -> None:
     assert verdict.decision is Decision.REJECT  # the fixture's failure policy says reject
 
 
+class RecordingPattern:
+    """A real compiled pattern that also records the timeout each run was given."""
+
+    def __init__(self, source: str) -> None:
+        import regex
+
+        self.pattern = regex.compile(source, regex.IGNORECASE | regex.VERSION1)  # as loaded
+        self.timeouts: list[float] = []
+
+    def finditer(self, text: str, *, timeout: float) -> object:
+        self.timeouts.append(timeout)
+        return self.pattern.finditer(text, timeout=timeout)
+
+
+def test_one_regex_budget_covers_every_pattern_and_field(strict: Policy) -> None:
+    """Three slow patterns on two fields cost one `regex_timeout_ms`, not six of them."""
+    import dataclasses
+
+    patterns = [RecordingPattern(r"(\w+)*\d$") for _ in range(3)]
+    rules = tuple(dataclasses.replace(strict.patterns[0], name=f"slow{i}", pattern=p,
+                                      fields=("comment", "name"))
+                  for i, p in enumerate(patterns))
+    fields = {name: dataclasses.replace(spec, max_length=None)
+              for name, spec in strict.fields.items()}
+    policy = dataclasses.replace(strict, patterns=rules, fields=fields)
+    verdict = check(policy, comment="ab" * 2000, name="ab" * 2000)
+    timeouts = [t for p in patterns for t in p.timeouts]
+    budget = policy.failure.regex_timeout_seconds
+    assert timeouts and sum(timeouts) <= budget  # the first run got what there was
+    assert [(f.code, f.field, f.detail["rule"]) for f in verdict.findings] == [
+        ("system.regex_timeout", field, f"slow{i}") for i in range(3)
+        for field in ("comment", "name")]  # every rule reports, none is silently skipped
+    assert verdict.decision is Decision.REJECT
+
+
 @dataclass
 class FixedScorer:
     """A scorer with a known score, to test how the policy maps scores to actions."""

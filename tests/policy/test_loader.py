@@ -75,6 +75,18 @@ def test_minimal_policy_loads_with_safe_failure_defaults(tmp_path: Path) -> None
          "patterns[0].regex", "catastrophic backtracking"),
         ("[[patterns]]\nname='p'\nregex='(\\w+)*\\d$'\naction='review'\nmessage='m'\n",
          "patterns[0].regex", "catastrophic backtracking"),
+        # Built to dodge a fixed probe list: a letter no fixed probe repeats.
+        ("[[patterns]]\nname='p'\nregex='(?:z|zz)+y'\naction='review'\nmessage='m'\n",
+         "patterns[0].regex", "catastrophic backtracking"),
+        # Built to dodge a fixed probe list: blows up only after a literal word.
+        ("[[patterns]]\nname='p'\nregex='foo(?:a|aa)+y'\naction='review'\nmessage='m'\n",
+         "patterns[0].regex", "catastrophic backtracking"),
+        # Built to dodge a fixed probe list: matches at once, blows up on the next match.
+        ("[[patterns]]\nname='p'\nregex='^a|(?:a|aa)+y'\naction='review'\nmessage='m'\n",
+         "patterns[0].regex", "catastrophic backtracking"),
+        # Built to dodge a fixed probe list: another letter, ending in a digit.
+        ("[[patterns]]\nname='p'\nregex='(?:q|qq)+\\d'\naction='review'\nmessage='m'\n",
+         "patterns[0].regex", "catastrophic backtracking"),
         ("[links]\nmax = -1\n", "links.max", "must not be negative"),
         ("[classifier]\nreview_threshold = 1.5\n", "classifier.review_threshold",
          "between 0 and 1"),
