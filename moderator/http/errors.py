@@ -6,7 +6,7 @@ import logging
 import sqlite3
 
 import psycopg
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -61,6 +61,9 @@ def _store_unavailable(exc: Exception) -> Response:
     row it failed on (PostgreSQL's "Failing row contains (...)"), comment text included.
     """
     log.error("store unavailable: %s", store_error_name(exc))
+    service = current_app.extensions.get("moderator")
+    if service is not None and service.store is not None:
+        service.store.recheck_health()
     response = error_response(503, "store_unavailable",
                               "The review store is unavailable; try again shortly.")
     response.headers["Retry-After"] = STORE_RETRY_AFTER

@@ -300,6 +300,10 @@ class Store:
 
     # -- health ----------------------------------------------------------------------
 
+    def recheck_health(self) -> None:
+        """Forget the cached health: a request just failed, so /healthz should ask again."""
+        self._health = None
+
     def problem(self) -> str | None:
         """Why the store cannot take writes now (None: it can), asked at most every 2 s.
 

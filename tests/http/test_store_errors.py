@@ -7,8 +7,15 @@ included, carries the comment's text, the name or a label's text.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -155,3 +162,69 @@ def test_a_comment_held_past_the_queue_cap_is_503_never_accepted(tmp_path: Path)
                                                                           "name": NAME}})
     assert fine.get_json()["decision"] == "accept"  # only what must be held is refused
     app.extensions["moderator"].store.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def post(url: str, body: dict[str, object]) -> tuple[int, dict[str, str]]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers)
+
+
+@pytest.mark.slow
+def test_a_served_failover_to_a_read_only_database_is_503_and_logs_no_text(
+        read_only_postgres: str, tmp_path: Path) -> None:
+    """`moderator serve` (gunicorn, 2 workers) on a database of its own: a failover drops
+    every connection and the reconnect lands on a read-only server. Every held comment
+    then gets 503 with Retry-After, and the server's stderr has no traceback and no text."""
+    port = free_port()
+    env = {**os.environ, "MODERATOR_POLICY_DIR": str(REPO / "tests" / "fixtures" / "policies"),
+           "MODERATOR_MODELS_DIR": str(tmp_path), "MODERATOR_DATABASE_URL": read_only_postgres,
+           "MODERATOR_HASH_KEY": "ab" * 16}
+    stderr = (tmp_path / "stderr.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "moderator", "serve", "--port", str(port),
+                                "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=stderr)
+    base = f"http://127.0.0.1:{port}"
+    body = {"site": "strict", "fields": {"comment": COMMENT, "name": NAME}}
+    name = make_url(read_only_postgres).database
+    try:
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2):
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                assert process.poll() is None, (tmp_path / "stderr.log").read_text()
+                time.sleep(0.2)
+        before = [post(f"{base}/v1/check", body)[0] for _ in range(4)]
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:  # only this test's own database is touched
+            conn.execute(text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on'))
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :name AND pid <> pg_backend_pid()"),
+                         {"name": name})
+        admin.dispose()
+        after = [post(f"{base}/v1/check", body) for _ in range(6)]
+        with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
+            health = json.load(response)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        stderr.close()
+    logged = (tmp_path / "stderr.log").read_text(encoding="utf-8", errors="replace")
+    assert before == [200] * 4
+    assert [status for status, _ in after] == [503] * 6, logged
+    assert all(headers.get("Retry-After") == "5" for _, headers in after)
+    assert health["status"] == "degraded" and "read-only" in health["store"]["error"]
+    assert "store unavailable" in logged and "Traceback" not in logged
+    for secret in SECRETS:
+        assert secret not in logged
