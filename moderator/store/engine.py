@@ -49,18 +49,23 @@ def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    connect_args: dict[str, Any] = {}
-    if parsed.get_backend_name() == "postgresql":
-        # The URL's own options (a search_path, say) are kept; the lock timeout is added.
-        options = parsed.query.get("options", "")
-        if isinstance(options, tuple):
-            options = " ".join(options)
-        connect_args = {
-            "connect_timeout": max(1, round(timeout)),
-            "options": f"{options} -c lock_timeout={round(timeout * 1000)}".strip(),
-        }
-    return create_engine(parsed, pool_pre_ping=True, hide_parameters=True,
-                         connect_args=connect_args)
+    if parsed.get_backend_name() != "postgresql":
+        return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True,
+                           connect_args={"connect_timeout": max(2, round(timeout))})
+    _tune_postgresql(engine, timeout)
+    return engine
+
+
+def _tune_postgresql(engine: Engine, timeout: float) -> None:
+    """A statement waits at most `timeout` for a lock. Set per connection, not as a startup
+    option, so poolers that refuse startup options (pgbouncer) still connect."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {round(timeout * 1000)}")
+        dbapi_connection.commit()  # a SET inside a transaction that rolls back is undone
 
 
 def _tune_sqlite(engine: Engine, timeout: float) -> None:
