@@ -115,3 +115,34 @@ def test_config_check_fails_when_a_policy_needs_a_missing_model(tmp_path: Path) 
     env = {**valid_env(tmp_path), "MODERATOR_POLICY_DIR": str(REPO / "rules" / "policies")}
     code, output = run(env=env)
     assert code == 1 and "propaganda" in output
+
+
+def test_config_check_reports_a_schema_the_start_up_will_migrate(tmp_path: Path) -> None:
+    from moderator.store import make_engine, upgrade
+
+    env = valid_env(tmp_path)
+    engine = make_engine(env["MODERATOR_DATABASE_URL"])
+    upgrade(engine, "0001")  # a database from the previous release
+    engine.dispose()
+    code, output = run(env=env)
+    assert code == 0, output
+    assert "schema at 0001; start-up migrates it" in output
+    run_ok = CliRunner(env=env).invoke(main, ["store", "purge"])  # any store use migrates
+    assert run_ok.exit_code == 0, run_ok.output
+    code, output = run(env=env)
+    assert "schema at head" in output
+
+
+def test_config_check_refuses_a_schema_from_a_newer_version(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from moderator.store import make_engine, upgrade
+
+    env = valid_env(tmp_path)
+    engine = make_engine(env["MODERATOR_DATABASE_URL"])
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    code, output = run(env=env)
+    assert code == 1 and "MODERATOR_DATABASE_URL" in output and "'9999'" in output

@@ -15,7 +15,12 @@ from typing import Any
 
 from moderator.errors import ModeratorError
 from moderator.paths import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR
-from moderator.store import DEFAULT_DATABASE_URL, DEFAULT_MAX_PENDING, DEFAULT_RETENTION_DAYS
+from moderator.store import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_MAX_PENDING,
+    DEFAULT_MAX_PENDING_PER_IP,
+    DEFAULT_RETENTION_DAYS,
+)
 from moderator.store.engine import DEFAULT_TIMEOUT_SECONDS
 
 DEFAULTS: dict[str, Any] = {
@@ -26,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": DEFAULT_DATABASE_URL,
     "RETENTION_DAYS": DEFAULT_RETENTION_DAYS,
     "MAX_PENDING_PER_SITE": DEFAULT_MAX_PENDING,
+    "MAX_PENDING_PER_IP": DEFAULT_MAX_PENDING_PER_IP,
     "STORE_TIMEOUT_SECONDS": DEFAULT_TIMEOUT_SECONDS,
 }
 
@@ -33,9 +39,11 @@ _ENV_CASTS: dict[str, type] = {"POLICY_DIR": str, "MODELS_DIR": str, "MAX_BODY_B
                                # Store and moderators: see README "Moderators".
                                "DATABASE_URL": str, "ADMIN_KEYS": str, "HASH_KEY": str,
                                "RETENTION_DAYS": int, "MAX_PENDING_PER_SITE": int,
+                               "MAX_PENDING_PER_IP": int,
                                "STORE_TIMEOUT_SECONDS": float}
 #: Settings that may not be negative.
-_NON_NEGATIVE = {"MAX_BODY_BYTES", "RETENTION_DAYS", "MAX_PENDING_PER_SITE"}
+_NON_NEGATIVE = {"MAX_BODY_BYTES", "RETENTION_DAYS", "MAX_PENDING_PER_SITE",
+                 "MAX_PENDING_PER_IP"}
 #: Keys holding paths: resolved against the config file's folder when relative.
 _PATH_KEYS = {"POLICY_DIR", "MODELS_DIR"}
 

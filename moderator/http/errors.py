@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from moderator.errors import UnknownSiteError
-from moderator.store import QueueFull, store_error_name
+from moderator.store import QueueFull, TooManyPending, store_error_name
 
 log = logging.getLogger(__name__)
 #: Every error a database driver or SQLAlchemy can raise: read-only or failed-over
@@ -78,9 +78,19 @@ def _queue_full(exc: QueueFull) -> Response:
     return response
 
 
+def _too_many_pending(exc: TooManyPending) -> Response:
+    log.warning("pending cap per address reached on site %s", exc.site)
+    response = error_response(429, "too_many_pending",
+                              "Too many of your comments are waiting for a moderator; "
+                              "try again later.")
+    response.headers["Retry-After"] = QUEUE_FULL_RETRY_AFTER
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(UnknownSiteError, _unknown_site)
     app.register_error_handler(QueueFull, _queue_full)
+    app.register_error_handler(TooManyPending, _too_many_pending)
     for kind in STORE_ERRORS:
         app.register_error_handler(kind, _store_unavailable)

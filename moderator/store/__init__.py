@@ -11,6 +11,7 @@ from moderator.store.privacy import keyed_hash, load_or_create_key, parse_key
 from moderator.store.store import (
     DECISIONS,
     DEFAULT_MAX_PENDING,
+    DEFAULT_MAX_PENDING_PER_IP,
     DEFAULT_RETENTION_DAYS,
     LABELS,
     STATUSES,
@@ -21,6 +22,7 @@ from moderator.store.store import (
     QueueItem,
     Store,
     StoreError,
+    TooManyPending,
     store_error_name,
 )
 
@@ -28,10 +30,11 @@ VAR_DIR = Path(__file__).resolve().parents[2] / "var"
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'moderator.sqlite3'}"
 
 __all__ = [
-    "DECISIONS", "DEFAULT_DATABASE_URL", "DEFAULT_MAX_PENDING", "DEFAULT_RETENTION_DAYS",
+    "DECISIONS", "DEFAULT_DATABASE_URL", "DEFAULT_MAX_PENDING", "DEFAULT_MAX_PENDING_PER_IP",
+    "DEFAULT_RETENTION_DAYS",
     "LABELS", "STATUSES", "AlreadyDecided", "LabelRow", "NotFound", "QueueFull", "QueueItem",
-    "Store", "StoreError", "keyed_hash", "make_engine", "open_store", "store_error_name",
-    "upgrade",
+    "Store", "StoreError", "TooManyPending", "keyed_hash", "make_engine", "open_store",
+    "store_error_name", "upgrade",
 ]
 
 
@@ -58,12 +61,15 @@ def open_store(config: Mapping[str, Any], *, migrate: bool = True) -> Store:
     """The store the config names, migrated (unless `migrate` is false).
 
     Settings: DATABASE_URL, HASH_KEY, RETENTION_DAYS (0: keep text of decided comments
-    for ever), MAX_PENDING_PER_SITE (0: no cap), STORE_TIMEOUT_SECONDS.
+    for ever), MAX_PENDING_PER_SITE and MAX_PENDING_PER_IP (0: no cap),
+    STORE_TIMEOUT_SECONDS.
     """
     url = str(config.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     retention = _setting(config, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
     max_pending = _setting(config, "MAX_PENDING_PER_SITE", DEFAULT_MAX_PENDING)
+    per_ip = _setting(config, "MAX_PENDING_PER_IP", DEFAULT_MAX_PENDING_PER_IP)
     timeout = _setting(config, "STORE_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)
     return Store.open(url, hash_key_for(config, url), int(retention) if retention else None,
                       migrate, max_pending=int(max_pending) if max_pending else None,
+                      max_pending_per_ip=int(per_ip) if per_ip else None,
                       timeout=timeout or DEFAULT_TIMEOUT_SECONDS)

@@ -47,7 +47,8 @@ class HeldComment(Base):
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     __table_args__ = (Index("ix_held_site_status_seq", "site", "status", "seq"),
-                      Index("ix_held_created_at", "created_at"))
+                      Index("ix_held_created_at", "created_at"),
+                      Index("ix_held_site_ip_status", "site", "ip_hash", "status"))
 
 
 class Label(Base):

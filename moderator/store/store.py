@@ -35,6 +35,9 @@ DEFAULT_RETENTION_DAYS = 90
 #: so anonymous input cannot grow the queue without bound (at most this many times the
 #: body limit per site).
 DEFAULT_MAX_PENDING = 10_000
+#: Pending comments per site from one IP address (when the site passes it in the context):
+#: one address cannot take the whole queue; past it, 429.
+DEFAULT_MAX_PENDING_PER_IP = 50
 #: /healthz asks the database at most this often per process.
 HEALTH_CACHE_SECONDS = 2.0
 
@@ -50,6 +53,15 @@ class QueueFull(StoreError):
         self.site = site
         self.limit = limit
         super().__init__(f"the review queue of site {site!r} holds {limit} pending comments")
+
+
+class TooManyPending(StoreError):
+    """One address already has its cap of pending comments on this site."""
+
+    def __init__(self, site: str, limit: int) -> None:
+        self.site = site
+        self.limit = limit
+        super().__init__(f"an address has {limit} comments pending on site {site!r}")
 
 
 class NotFound(StoreError):
@@ -140,7 +152,7 @@ class Store:
 
     def __init__(self, engine: Engine, hash_key: bytes, retention_days: int | None = None,
                  clock: Callable[[], datetime] = utcnow, *,
-                 max_pending: int | None = None) -> None:
+                 max_pending: int | None = None, max_pending_per_ip: int | None = None) -> None:
         self.engine = engine
         self._session = sessionmaker(engine, expire_on_commit=False)
         self._key = hash_key
@@ -148,6 +160,8 @@ class Store:
         self.retention_days = retention_days or None
         #: Pending comments per site before `hold` refuses (None: no cap).
         self.max_pending = max_pending
+        #: Pending comments per site and IP address hash before `hold` refuses (None: no cap).
+        self.max_pending_per_ip = max_pending_per_ip
         self._clock = clock
         self._last_purge: float | None = None
         self._health: tuple[float, str | None] | None = None
@@ -155,12 +169,14 @@ class Store:
     @classmethod
     def open(cls, url: str, hash_key: bytes, retention_days: int | None = None,
              migrate: bool = True, *, max_pending: int | None = None,
+             max_pending_per_ip: int | None = None,
              timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Store:
         """Connect and (by default) bring the schema to head before the first query."""
         engine = make_engine(url, timeout)
         if migrate:
             upgrade(engine)
-        return cls(engine, hash_key, retention_days, max_pending=max_pending)
+        return cls(engine, hash_key, retention_days, max_pending=max_pending,
+                   max_pending_per_ip=max_pending_per_ip)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -174,20 +190,26 @@ class Store:
              email_fields: tuple[str, ...] = ()) -> str:
         """Store a comment held for review; returns the id that goes into the verdict.
 
-        Raises QueueFull when the site already has `max_pending` pending comments (a
-        count over the (site, status) index; racing workers may pass it by a few).
+        Raises TooManyPending when the comment's IP address (if the context has one)
+        already has `max_pending_per_ip` pending comments on the site, and QueueFull when
+        the site has `max_pending` (counts over indexes; racing workers may pass a cap by
+        a few).
         """
         self.maybe_purge()
+        ip = next((str(comment.context[k]) for k in IP_KEYS if comment.context.get(k)), None)
+        ip_hash = keyed_hash(self._key, "ip", ip) if ip else None
+        if ip_hash is not None and self.max_pending_per_ip is not None and \
+                self.pending(comment.site, ip_hash) >= self.max_pending_per_ip:
+            raise TooManyPending(comment.site, self.max_pending_per_ip)
         if self.max_pending is not None and self.pending(comment.site) >= self.max_pending:
             raise QueueFull(comment.site, self.max_pending)
         fields = {k: v for k, v in comment.fields.items() if k not in email_fields}
         emails = {k: keyed_hash(self._key, "email", v)
                   for k, v in comment.fields.items() if k in email_fields and v}
-        ip = next((str(comment.context[k]) for k in IP_KEYS if comment.context.get(k)), None)
         row = HeldComment(
             id=uuid.uuid4().hex, site=comment.site, status="pending", created_at=self._clock(),
             text_field=text_field, fields=fields, email_hashes=emails,
-            ip_hash=keyed_hash(self._key, "ip", ip) if ip else None,
+            ip_hash=ip_hash,
             findings=[f.to_dict() for f in verdict.findings], scores=dict(verdict.scores),
             policy=verdict.policy, model=verdict.model, language=verdict.language)
         with self._tx() as session:
@@ -255,11 +277,14 @@ class Store:
             for row in session.scalars(select(Label).order_by(Label.id)):
                 yield LabelRow(row.text, row.label, f"moderator_{row.origin}", row.lang)
 
-    def pending(self, site: str) -> int:
-        """Pending comments of one site."""
+    def pending(self, site: str, ip_hash: str | None = None) -> int:
+        """Pending comments of one site (from one address hash, if given)."""
+        query = select(func.count()).select_from(HeldComment).where(
+            HeldComment.site == site, HeldComment.status == "pending")
+        if ip_hash is not None:
+            query = query.where(HeldComment.ip_hash == ip_hash)
         with self._session() as session:
-            return session.scalar(select(func.count()).select_from(HeldComment).where(
-                HeldComment.site == site, HeldComment.status == "pending")) or 0
+            return session.scalar(query) or 0
 
     def count(self) -> dict[str, int]:
         """Row counts by table and status (tests and `moderator store stats`)."""

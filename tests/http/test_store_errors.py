@@ -164,6 +164,26 @@ def test_a_comment_held_past_the_queue_cap_is_503_never_accepted(tmp_path: Path)
     app.extensions["moderator"].store.close()
 
 
+def test_one_address_over_its_pending_cap_gets_429_never_an_accept(tmp_path: Path) -> None:
+    from moderator.http import create_app
+
+    app = create_app({"POLICY_DIR": str(REPO / "tests" / "fixtures" / "policies"),
+                      "MODELS_DIR": str(tmp_path), "MAX_PENDING_PER_IP": 1,
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"})
+    client = app.test_client()
+
+    def body(ip: str) -> dict[str, object]:
+        return {"site": "strict", "fields": {"comment": COMMENT, "name": NAME},
+                "context": {"ip": ip}}
+
+    assert client.post("/v1/check", json=body("203.0.113.5")).status_code == 200
+    again = client.post("/v1/check", json=body("203.0.113.5"))
+    assert again.status_code == 429 and again.headers["Retry-After"] == "60"
+    assert again.get_json()["error"]["code"] == "too_many_pending"
+    assert client.post("/v1/check", json=body("203.0.113.6")).status_code == 200
+    app.extensions["moderator"].store.close()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

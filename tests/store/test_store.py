@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from moderator.store import AlreadyDecided, NotFound, QueueFull, Store
+from moderator.store import AlreadyDecided, NotFound, QueueFull, Store, TooManyPending
 from moderator.store.testing import decide_many, migrate_once
 from moderator.types import Action, Comment, Decision, Finding, Span, Verdict
 
@@ -16,9 +16,10 @@ EMAIL = "Reader.One@Example.KZ"
 IP = "203.0.113.77"
 
 
-def held(store: Store, text: str = "join us, brothers", site: str = "default") -> str:
+def held(store: Store, text: str = "join us, brothers", site: str = "default",
+         ip: str = IP) -> str:
     comment = Comment({"comment": text, "name": "Aigerim", "email": EMAIL}, site=site,
-                      context={"ip": IP, "article_url": "https://news.example/a"})
+                      context={"ip": ip, "article_url": "https://news.example/a"})
     finding = Finding("suspect.word", "comment", Action.REVIEW, "Held.", Span(0, 4))
     verdict = Verdict(Decision.REVIEW, (finding,), {"propaganda": 0.7}, f"{site}@1", "m/v1",
                       "en")
@@ -103,6 +104,22 @@ def test_retention_is_on_by_default() -> None:
     assert load({})["RETENTION_DAYS"] == DEFAULT_RETENTION_DAYS == 90
 
 
+def test_one_address_cannot_take_the_whole_queue(database_url: str) -> None:
+    store = Store.open(database_url, b"k" * 32, max_pending_per_ip=2)
+    try:
+        first = held(store, "one")
+        held(store, "two")
+        with pytest.raises(TooManyPending):
+            held(store, "three")
+        held(store, "from elsewhere", ip="198.51.100.9")  # another address still gets in
+        held(store, "another site", site="other")  # and the same address on another site
+        store.decide(first, "reject", "propaganda", "alice")
+        held(store, "three, later")
+        assert store.count()["held_pending"] == 4
+    finally:
+        store.close()
+
+
 def test_the_pending_queue_of_a_site_is_capped(database_url: str) -> None:
     store = Store.open(database_url, b"k" * 32, max_pending=3)
     try:
@@ -148,5 +165,5 @@ def test_migrations_race_at_start_up(database_url: str) -> None:
     store = Store.open(database_url, b"k" * 32)
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == \
-            [("0001",)]
+            [("0002",)]
     store.close()
