@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from moderator.http.observability import metrics
-from moderator.http.requests import parse_check, parse_json
+from moderator.http.requests import parse_check, parse_json, read_body
 from moderator.policy.model import LENGTH_UNIT, LENGTH_UNIT_DESCRIPTION
 from moderator.service import Moderator
 
@@ -21,7 +21,7 @@ def moderator() -> Moderator:
 def check() -> Response:
     if not request.is_json:
         raise UnsupportedMediaType("Send the comment as JSON with Content-Type: application/json.")
-    payload = parse_json(request.get_data())
+    payload = parse_json(read_body(request))
     service = moderator()
     comment = parse_check(payload, service.policy)
     verdict = service.check(comment)
@@ -50,13 +50,19 @@ def policy() -> Response:
 
 @api.get("/healthz")
 def healthz() -> Response:
+    """ok, or degraded with the reasons: a model, the store, or a policy edit not taken."""
     service = moderator()
     models = [
         {"name": s.name, "version": s.version, "error": s.error} for s in service.model_status()
     ]
-    degraded = any(m["version"] is None for m in models)
+    problems = [f"model {m['name']}: {m['error']}" for m in models if m["error"]]
+    problems += service.problems()
+    degraded = any(m["version"] is None for m in models) or bool(service.problems())
     return jsonify({
         "status": "degraded" if degraded else "ok",
         "sites": service.policies.sites(),
+        "policies": [p.label for p in service.policies],
+        "policy_sha256": service.policy_digest,
         "models": models,
+        "problems": problems,
     })
