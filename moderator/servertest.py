@@ -22,8 +22,9 @@ from typing import Any
 from moderator.paths import PROJECT_ROOT
 
 #: A comment the default policy holds for review (a suspect term), so it is written.
-HELD = {"site": "default", "fields": {"comment": "My neighbour said kuffar at the bus stop, which was rude.",
-                                      "name": "Reader", "email": "reader@example.org"}}
+HELD = {"site": "default",
+        "fields": {"comment": "My neighbour said kuffar at the bus stop, which was rude.",
+                   "name": "Reader", "email": "reader@example.org"}}
 #: A comment the default policy accepts: needs no database.
 ACCEPTED = {"site": "default", "fields": {"comment": "The bus was late again this morning.",
                                           "name": "Reader", "email": "reader@example.org"}}
