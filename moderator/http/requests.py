@@ -44,8 +44,11 @@ def read_body(request: Request) -> bytes:
         if limit is not None and request.content_length > limit:
             raise too_large
         return _guarded(request.get_data)
-    if "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+    codings = [c.strip().lower() for c in request.headers.get("Transfer-Encoding", "").split(",")]
+    if codings == [""]:
         return _guarded(request.get_data)
+    if codings != ["chunked"]:  # e.g. "gzip, chunked": the body is not what it says
+        raise InvalidRequest("Transfer-Encoding must be just chunked (or send Content-Length).")
     stream = request.environ["wsgi.input"]
 
     def read_all() -> bytes:
