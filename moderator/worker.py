@@ -37,6 +37,8 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 #: Seconds a client gets to send one whole request and take its answer.
 REQUEST_DEADLINE = float(os.environ.get("MODERATOR_REQUEST_DEADLINE", "10"))
 _PR_SET_PDEATHSIG = 1
+#: An unread body larger than this is not drained for keep-alive: the connection closes.
+_DRAIN_LIMIT = 64 * 1024
 
 
 def die_with_parent(sig: int = signal.SIGTERM) -> None:
@@ -100,6 +102,18 @@ class BoundedThreadWorker(ThreadWorker):  # type: ignore[misc]
                 conn.sock.shutdown(socket.SHUT_RDWR)
             self.log.info("Request from a client too slow to finish in %.0f s; cut",
                           REQUEST_DEADLINE)
+
+    def _keepalive_after(self, conn: TConn, keepalive: bool) -> bool:
+        """Close at once when a large body was left unread (a 413); drain a small one briefly.
+
+        gthread would wait up to 5 s for the client to send a body nobody will read.
+        """
+        if not keepalive:
+            return False
+        reader = getattr(getattr(conn.parser.mesg, "body", None), "reader", None)
+        if getattr(reader, "length", 0) > _DRAIN_LIMIT:
+            return False
+        return bool(conn.parser.finish_body(deadline=time.monotonic() + 1.0))
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         if isinstance(exc, UnsupportedTransferCoding):
