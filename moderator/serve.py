@@ -22,8 +22,9 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 log = logging.getLogger(__name__)
-#: Threads per worker: each serves one request at a time; idle connections need none.
-THREADS = 8
+#: Threads per worker (MODERATOR_THREADS): each serves one request at a time; idle
+#: connections need none.
+THREADS = int(os.environ.get("MODERATOR_THREADS", "8"))
 #: Seconds an idle connection (new or kept alive) is kept open.
 KEEPALIVE = 5
 _OWNED_METRICS_DIR = "_MODERATOR_OWNS_METRICS_DIR"

@@ -108,6 +108,9 @@ class Moderator:
     def problems(self) -> list[str]:
         """What /healthz reports as degraded: a store not opened, a policy edit not taken."""
         found = []
+        due = time.monotonic() >= self._store_next_try  # back yet? (health checks ask often)
+        if self._store is None and self._store_opener is not None and due:
+            self._try_open_store()
         if self._store is None and self._store_opener is not None:
             found.append(f"store: cannot be opened ({self._store_error or 'not yet tried'})")
         if self.policy_error:
