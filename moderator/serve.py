@@ -66,6 +66,12 @@ def remove_metrics_dir() -> None:
 
 def preload_from_config() -> None:
     """Load the policies and models in the master, from the same settings the app reads."""
+    # The HTTP layer's imports too (Flask, SQLAlchemy, alembic): a worker forked after them
+    # boots in a fraction of the time, which is the gap a HUP leaves. Safe before the fork:
+    # PROMETHEUS_MULTIPROC_DIR is set, and no metric, engine or connection is made here.
+    import alembic.command  # noqa: F401
+
+    import moderator.http.app  # noqa: F401
     from moderator import preload
     from moderator.http import config
 
