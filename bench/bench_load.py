@@ -190,8 +190,13 @@ def main() -> int:
               f"{COMMENTERS} commenters")
         print(f"{'endpoint':<10} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'requests':>9} "
               f"{'errors':>7}")
+        # The worker `moderator serve` runs (moderator.serve.gunicorn_settings), for all three.
+        from moderator.serve import KEEPALIVE, THREADS
+
+        same = ["-k", "moderator.worker.BoundedThreadWorker", "--threads", str(THREADS),
+                "--keepalive", str(KEEPALIVE)]
         port = free_port()
-        bare = measure("bare", [str(bin_dir / "gunicorn"), "-w", str(args.workers), "-b",
+        bare = measure("bare", [str(bin_dir / "gunicorn"), *same, "-w", str(args.workers), "-b",
                                 f"127.0.0.1:{port}", "--chdir", str(REPO / "bench"),
                                 "bare_app:app"], port, bodies, script, args)
         port = free_port()
@@ -203,7 +208,8 @@ def main() -> int:
             port = free_port()
             metrics_dir = Path(tmp) / "metrics"
             metrics_dir.mkdir()
-            http_only = measure("http-only", [str(bin_dir / "gunicorn"), "-w", str(args.workers),
+            http_only = measure("http-only", [str(bin_dir / "gunicorn"), *same,
+                                              "-w", str(args.workers),
                                               "-b", f"127.0.0.1:{port}", "--chdir",
                                               str(REPO / "bench"), "fixed_verdict_app:app"],
                                 port, bodies, script, args,

@@ -29,7 +29,10 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the HTTP API with gunicorn (MODERATOR_* variables configure it)."""
     from moderator.serve import serve as run_server
 
-    run_server(host, port, workers)
+    try:
+        run_server(host, port, workers)
+    except ModeratorError as exc:  # e.g. no policy that loads: nothing to serve yet
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()

@@ -6,12 +6,15 @@ callers, so a host app can embed the checker with two lines.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from moderator.errors import ModelError
+from moderator.errors import ModelError, ModeratorError
 from moderator.hotswap import ModelWatcher
 from moderator.paths import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR
 from moderator.policy import PolicySet, Scorer, links, run_policy
@@ -21,7 +24,13 @@ from moderator.types import Comment, Decision, Verdict
 if TYPE_CHECKING:
     from moderator.store import Store
 
+log = logging.getLogger(__name__)
+#: Seconds between tries to open a store that could not be opened.
+STORE_RETRY_SECONDS = 2.0
 
+
+class StoreUnavailable(ModeratorError):
+    """The review store could not be opened; a comment that must be held cannot be."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +47,75 @@ class Moderator:
 
     def __init__(self, policies: PolicySet, models: dict[str, Scorer | None],
                  model_errors: dict[str, str] | None = None, *,
-                 store: Store | None = None, watcher: ModelWatcher | None = None) -> None:
+                 store: Store | None = None, watcher: ModelWatcher | None = None,
+                 store_opener: Callable[[], Store] | None = None,
+                 policy_digest: str | None = None, policy_error: str | None = None) -> None:
         self.policies = policies
         self._models = dict(models)
         self._model_errors = dict(model_errors or {})
-        #: Where comments held for review wait for a moderator (None: not kept).
-        self.store = store
+        self._store = store
+        #: Opens the store when it is first needed, and again after a failure (see `store`).
+        self._store_opener = store_opener
+        self._store_error: str | None = None
+        self._store_next_try = 0.0
+        self._store_lock = threading.Lock()
         #: Swaps in a newly promoted model without a restart (None: models stay fixed).
         self.watcher = watcher
+        #: sha256 of the policy files served, and why an edit of them was not taken.
+        self.policy_digest = policy_digest
+        self.policy_error = policy_error
+        if store is None and store_opener is not None:
+            self.attach_store(store_opener)
+
+    def attach_store(self, opener: Callable[[], Store]) -> None:
+        """Open the store with `opener` now, or (if that fails) whenever it is next needed."""
+        self._store_opener = opener
+        self._try_open_store()
+
+    @property
+    def store(self) -> Store | None:
+        """Where held comments wait for a moderator (None: not kept).
+
+        Raises StoreUnavailable while a store that is configured cannot be opened (the
+        database is down at boot): the server runs on, and tries again every few seconds.
+        """
+        if self._store is None and self._store_opener is not None:
+            if time.monotonic() >= self._store_next_try:
+                self._try_open_store()
+            if self._store is None:
+                raise StoreUnavailable(f"the review store cannot be opened: {self._store_error}")
+        return self._store
+
+    @store.setter
+    def store(self, value: Store | None) -> None:
+        self._store = value
+
+    def _try_open_store(self) -> None:
+        if not self._store_lock.acquire(blocking=False):
+            return  # another thread is trying right now
+        try:
+            self._store_next_try = time.monotonic() + STORE_RETRY_SECONDS
+            assert self._store_opener is not None
+            self._store = self._store_opener()
+            self._store_error = None
+        except Exception as exc:  # any failure to open means "not yet"
+            # The type only: a driver's message may carry the URL with its password.
+            self._store_error = type(exc).__name__
+            log.warning("review store not available: %s", self._store_error)
+        finally:
+            self._store_lock.release()
+
+    def problems(self) -> list[str]:
+        """What /healthz reports as degraded: a store not opened, a policy edit not taken."""
+        found = []
+        due = time.monotonic() >= self._store_next_try  # back yet? (health checks ask often)
+        if self._store is None and self._store_opener is not None and due:
+            self._try_open_store()
+        if self._store is None and self._store_opener is not None:
+            found.append(f"store: cannot be opened ({self._store_error or 'not yet tried'})")
+        if self.policy_error:
+            found.append(f"policy: {self.policy_error}")
+        return found
 
     @classmethod
     def from_paths(cls, policy_path: Path = DEFAULT_POLICY_DIR,

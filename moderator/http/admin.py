@@ -17,7 +17,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from moderator.auth import AdminKeys, bearer_token
 from moderator.http.errors import InvalidRequest, error_response
-from moderator.http.requests import parse_json
+from moderator.http.requests import parse_json, read_body
 from moderator.service import Moderator
 from moderator.store import DECISIONS, LABELS, STATUSES, AlreadyDecided, NotFound, Store
 
@@ -55,7 +55,7 @@ def authenticate() -> Response | None:
 def _json_object(allowed: set[str]) -> dict[str, Any]:
     if not request.is_json:
         raise UnsupportedMediaType("Send JSON with Content-Type: application/json.")
-    payload = parse_json(request.get_data())
+    payload = parse_json(read_body(request))
     if not isinstance(payload, dict):
         raise InvalidRequest("The body must be a JSON object.")
     unknown = sorted(set(payload) - allowed)

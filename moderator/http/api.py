@@ -6,10 +6,10 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from moderator.http.observability import metrics
-from moderator.http.requests import parse_check, parse_json
+from moderator.http.requests import parse_check, parse_json, read_body
 from moderator.paths import strip_paths
 from moderator.policy.model import LENGTH_UNIT, LENGTH_UNIT_DESCRIPTION
-from moderator.service import Moderator
+from moderator.service import Moderator, StoreUnavailable
 
 api = Blueprint("api", __name__)
 
@@ -22,7 +22,7 @@ def moderator() -> Moderator:
 def check() -> Response:
     if not request.is_json:
         raise UnsupportedMediaType("Send the comment as JSON with Content-Type: application/json.")
-    payload = parse_json(request.get_data())
+    payload = parse_json(read_body(request))
     service = moderator()
     comment = parse_check(payload, service.policy)
     verdict = service.check(comment)
@@ -51,16 +51,29 @@ def policy() -> Response:
 
 @api.get("/healthz")
 def healthz() -> Response:
+    """ok, or degraded with the reasons: a model, the store, or a policy edit not taken."""
     service = moderator()
     models = [
         {"name": s.name, "version": s.version,
          "error": strip_paths(s.error) if s.error else None}
         for s in service.model_status()
     ]
-    degraded = any(m["version"] is None for m in models)
-    body: dict[str, object] = {"sites": service.policies.sites(), "models": models}
-    if service.store is not None:
-        problem = service.store.problem()
-        body["store"] = {"status": "unavailable" if problem else "ok", "error": problem}
-        degraded = degraded or problem is not None
-    return jsonify({"status": "degraded" if degraded else "ok", **body})
+    problems = [f"model {m['name']}: {m['error']}" for m in models if m["error"]]
+    problems += [strip_paths(p) for p in service.problems()]
+    body: dict[str, object] = {
+        "sites": service.policies.sites(),
+        "policies": [p.label for p in service.policies],
+        "policy_sha256": service.policy_digest,
+        "models": models,
+    }
+    try:
+        store = service.store
+    except StoreUnavailable:  # not opened yet: problems() above already says why
+        body["store"] = {"status": "unavailable", "error": "the store cannot be opened"}
+    else:
+        if store is not None:
+            problem = store.problem()
+            body["store"] = {"status": "unavailable" if problem else "ok", "error": problem}
+            if problem:
+                problems.append(f"store: {problem}")
+    return jsonify({"status": "degraded" if problems else "ok", **body, "problems": problems})

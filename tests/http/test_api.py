@@ -153,8 +153,10 @@ def test_policy_describes_the_form(client: FlaskClient, conforms: Conforms) -> N
 
 def test_healthz(client: FlaskClient, conforms: Conforms) -> None:
     body = conforms(client.get("/healthz")).get_json()
-    assert body == {"status": "ok", "sites": ["strict"], "models": [],
-                    "store": {"status": "ok", "error": None}}
+    digest = body.pop("policy_sha256")
+    assert body == {"status": "ok", "sites": ["strict"], "policies": ["strict@test-1"],
+                    "models": [], "store": {"status": "ok", "error": None}, "problems": []}
+    assert len(digest) == 64
 
 
 def test_missing_model_degrades_health_and_holds_comments(tmp_path: object,
