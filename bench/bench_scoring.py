@@ -65,6 +65,39 @@ def throughput(fn: Callable[[list[str]], object], texts: list[str], batch: int) 
     return len(texts) / (time.perf_counter() - start)
 
 
+PROFANITY_SCRIPT = """
+import json, sys
+from profanity_check import predict_prob
+texts = [json.loads(line)["text"] for line in sys.stdin]
+for i in range(0, len(texts), 256):
+    for p in predict_prob(texts[i:i + 256]):
+        sys.stdout.write(json.dumps({"score": round(float(p), 6)}) + "\\n")
+"""
+
+
+def whole_process(texts: list[str], model: Path | None) -> dict[str, float]:
+    """Seconds for a whole process to score `texts` read as JSON lines on stdin: the
+    `moderator score` command against a script around predict_prob, batches of 256."""
+    import json
+    import subprocess
+    import sys
+
+    lines = "".join(json.dumps({"text": t}) + "\n" for t in texts).encode()
+    moderator = [str(Path(sys.executable).with_name("moderator")), "score",
+                 "--batch-size", "256"] + (["--model", str(model)] if model else [])
+    commands = {"moderator": moderator,
+                "profanity_check": [sys.executable, "-c", PROFANITY_SCRIPT]}
+    out: dict[str, float] = {}
+    for _ in range(2):
+        for name, command in commands.items():
+            start = time.perf_counter()
+            done = subprocess.run(command, input=lines, capture_output=True, check=True)
+            elapsed = time.perf_counter() - start
+            assert done.stdout.count(b"\n") == len(texts), name
+            out[name] = min(out.get(name, 1e9), elapsed)
+    return out
+
+
 def p99(values: Sequence[float]) -> float:
     return sorted(values)[min(len(values) - 1, int(0.99 * len(values)))]
 
@@ -103,10 +136,15 @@ def main() -> None:
     for name, r in results.items():
         print(f"{name:18}{r['median_ms']:12.3f}{r['p99_ms']:12.3f}{r['batch_per_s']:12.0f}")
     ours, base = results["moderator"], results["profanity_check"]
+    process = whole_process([comment(1500, rng) for _ in range(3000)], args.model)
+    print(f"whole process, 3000 comments of 1500 chars as JSON lines, batches of 256: "
+          f"moderator score {process['moderator']:.2f} s, predict_prob script "
+          f"{process['profanity_check']:.2f} s")
     print("speed-up vs profanity_check (>1 means moderator is faster):")
     print(f"  median latency {base['median_ms'] / ours['median_ms']:.2f}x   "
           f"p99 latency {base['p99_ms'] / ours['p99_ms']:.2f}x   "
-          f"batch throughput {ours['batch_per_s'] / base['batch_per_s']:.2f}x")
+          f"batch throughput {ours['batch_per_s'] / base['batch_per_s']:.2f}x   "
+          f"whole process {process['profanity_check'] / process['moderator']:.2f}x")
 
 
 if __name__ == "__main__":

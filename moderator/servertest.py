@@ -21,9 +21,9 @@ from typing import Any
 
 from moderator.paths import PROJECT_ROOT
 
-#: A comment the default policy holds for review (a suspect term), so it is written.
+#: A comment the default policy holds for review (a phone number), so it is written.
 HELD = {"site": "default",
-        "fields": {"comment": "My neighbour said kuffar at the bus stop, which was rude.",
+        "fields": {"comment": "Selling my bike, call me on +7 701 234 5678 after six.",
                    "name": "Reader", "email": "reader@example.org"}}
 #: A comment the default policy accepts: needs no database.
 ACCEPTED = {"site": "default", "fields": {"comment": "The bus was late again this morning.",

@@ -15,7 +15,7 @@ SAMPLE_FILES = ("fifthtribe_isis_tweets", "stormfront_hate", "isextreme_scraped_
                 "crisislex_tweets", "sfu_ctc_comments")
 PER_LABEL = 150
 #: Small hash space: fast, and the recipe is the same as the shipped model's.
-TINY = Params(n_features=1 << 16, epochs=10)
+TINY = Params(n_features=1 << 16, max_iter=100)
 
 
 def shared_data_path() -> Path:
@@ -64,3 +64,14 @@ def tiny_params() -> Params:
 def sample_csvs(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """150 rows per label of five sources, written once per session (never into the repo)."""
     return write_sample(shared_data, tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(sample_csvs: list[Path], tiny_params: Params,
+                   tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny model trained on a sample of the shared data, in a temp dir (never the repo)."""
+    from moderator.classifier.recipe import train_and_save
+
+    out = tmp_path_factory.mktemp("models") / "propaganda" / "tiny"
+    train_and_save(sample_csvs, out, tiny_params)
+    return out

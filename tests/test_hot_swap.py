@@ -79,8 +79,8 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("hot")
     data = [synthetic_csv(root / "synthetic.csv")]
     models = root / "models"
-    train_and_save(data, models / "propaganda" / "v1", Params(n_features=1 << 14, epochs=10))
-    train_and_save(data, models / "propaganda" / "v2", Params(n_features=1 << 14, epochs=2,
+    train_and_save(data, models / "propaganda" / "v1", Params(n_features=1 << 14, max_iter=100))
+    train_and_save(data, models / "propaganda" / "v2", Params(n_features=1 << 14, max_iter=2,
                                                               seed="other-split"))
     promote(models, "propaganda", "v1")
     return models

@@ -17,8 +17,8 @@ from moderator.promotion import current_version, history, promote, rollback
 from moderator.retrain import HOLDOUT_FRACTION, TOLERANCES, gate, retrain, split_labels
 from moderator.store import LabelRow
 
-#: Deliberately worse: 64 hashed word features, no n-grams or pairs, one epoch.
-CRIPPLED = Params(n_features=1 << 6, epochs=1, char_range=None, pairs=False, lexicon=False)
+#: Deliberately worse: 64 hashed columns per block, words and character pairs only, one step.
+CRIPPLED = Params(n_features=1 << 6, max_iter=1, word_ngrams=(1, 1), char_ngrams=(2, 2))
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def test_gate_tolerance_is_per_metric() -> None:
 
 def test_rollback_restores_the_previous_model(base: tuple[list[Path], Path],
                                               models: Path) -> None:
-    train_and_save(base[0], models / "propaganda" / "v2", Params(n_features=1 << 16, epochs=3))
+    train_and_save(base[0], models / "propaganda" / "v2", Params(n_features=1 << 16, max_iter=3))
     watcher = ModelWatcher(models, ["propaganda"], interval=0)
     assert watcher.snapshot()[0]["propaganda"].version == "propaganda/v1"  # type: ignore[union-attr]
     runner = CliRunner()
@@ -114,7 +114,7 @@ def test_rollback_restores_the_previous_model(base: tuple[list[Path], Path],
 
 def test_promote_refuses_a_tampered_model(models: Path) -> None:
     shutil.copytree(models / "propaganda" / "v1", models / "propaganda" / "bad")
-    with (models / "propaganda" / "bad" / "model.joblib").open("ab") as fh:
+    with (models / "propaganda" / "bad" / "model.npz").open("ab") as fh:
         fh.write(b"\0")
     result = CliRunner().invoke(main, ["models", "promote", "bad", "--models", str(models)])
     assert result.exit_code == 1 and "sha256" in result.output

@@ -49,7 +49,7 @@ def _fail(exc: ModeratorError) -> None:
               help="Also run leave-one-source-out and put its table in the card.")
 @click.option("--promote", is_flag=True, help="Point models/<name>/CURRENT at this version.")
 def train(data_paths: tuple[Path, ...], out: Path, loso: bool, promote: bool) -> None:
-    """Train the propaganda classifier and write model.joblib + card.json."""
+    """Train the propaganda classifier and write model.npz + card.json."""
     from moderator.classifier.recipe import train_and_save
     from moderator.classifier.train import Params
 
@@ -81,9 +81,16 @@ def train(data_paths: tuple[Path, ...], out: Path, loso: bool, promote: bool) ->
               help="Do not drop rows the model trained on (optimistic numbers).")
 @click.option("--loso", is_flag=True,
               help="Leave-one-source-out with the training recipe instead of a saved model.")
+@click.option("--policy", "policy_path", type=click.Path(exists=True, dir_okay=False,
+                                                          path_type=Path),
+              help="Run the whole check of this policy file (rules and classifier) and "
+                   "print catch and moderator load per source and language.")
 def evaluate(model: Path | None, data_paths: tuple[Path, ...], as_json: bool,
-             include_training_rows: bool, loso: bool) -> None:
-    """ROC-AUC, PR-AUC, precision/recall and FPR on discusses/other, per source and language."""
+             include_training_rows: bool, loso: bool, policy_path: Path | None) -> None:
+    """ROC-AUC, PR-AUC, precision/recall and FPR on discusses/other, per source and language.
+
+    With --policy: the decisions of the whole policy instead of the model's scores.
+    """
     from moderator.classifier import evaluate as ev
     from moderator.classifier.data import load_csvs
     from moderator.classifier.metrics import loso_markdown
@@ -101,10 +108,31 @@ def evaluate(model: Path | None, data_paths: tuple[Path, ...], as_json: bool,
                 for miss in ev.loso_targets(rows):
                     click.echo(f"missed: {miss}")
             return
-        result = ev.evaluate_model(load_model(_model_dir(model)), data, include_training_rows)
+        loaded = load_model(_model_dir(model))
+        if policy_path is not None:
+            _evaluate_policy(policy_path, loaded, data, as_json, include_training_rows)
+            return
+        result = ev.evaluate_model(loaded, data, include_training_rows)
     except ModeratorError as exc:
         _fail(exc)
     click.echo(json.dumps(result, indent=2) if as_json else _summary(result))
+
+
+def _evaluate_policy(policy_path: Path, model: Any, data: Any, as_json: bool,
+                     include_training_rows: bool) -> None:
+    from moderator.classifier.evaluate import unseen_rows
+    from moderator.policy.loader import load_policy
+    from moderator.policy_eval import evaluate_policy, markdown
+
+    policy = load_policy(policy_path)
+    if not include_training_rows:
+        keep, dropped = unseen_rows(model, data)
+        data = data.subset(keep.tolist())
+        click.echo(f"{len(data)} rows the model did not train on ({dropped} left out)",
+                   err=True)
+    result = evaluate_policy(policy, model, data,
+                             progress=lambda i: click.echo(f"{i} rows", err=True))
+    click.echo(json.dumps(result, indent=2) if as_json else markdown(result))
 
 
 def _summary(r: dict[str, Any]) -> str:

@@ -1,41 +1,41 @@
 """Saving, verifying, loading and using one model: `models/<name>/<version>/`.
 
-A model directory holds `model.joblib` (one scikit-learn Pipeline: normalise -> hashed
-features -> linear model with sigmoid calibration) and `card.json`. Unpickling runs
-code, so `load_model` checks the card's sha256 of the artifact and the scikit-learn
-version *before* it unpickles; a mismatch is a `ModelError`, never a silent load.
+A model directory holds `model.npz` and `card.json`. The artifact is data only: the
+hashing settings, one IDF value and one weight per hashed column, the bias and the
+sigmoid calibration, read with `numpy.load(allow_pickle=False)`. Loading it can give
+wrong scores if someone edits it, but it can never run code, which a pickled
+scikit-learn pipeline can (see the README's trust model). The card's sha256 catches
+accidental damage and half-copied files, and the card itself is validated
+(`moderator.classifier.card`) so a bad threshold is refused at save, promote and load.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
+import io
 import json
-import logging
 import platform
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
-import sklearn
-from sklearn.pipeline import Pipeline
+import scipy.sparse as sp
 
-from moderator.classifier.features import (
-    HashedFeatures,
-    features_text,
-    normalizer_fingerprint,
-    tokenize,
-)
+from moderator.classifier.card import validate_card
+from moderator.classifier.hashing import Grams, NgramSpec, count_matrix, count_row, grams, lowercase
 from moderator.errors import ModelError
-from moderator.text import NormalizedText, normalize
+from moderator.text import NormalizedText
 
-log = logging.getLogger(__name__)
-
-ARTIFACT = "model.joblib"
+ARTIFACT = "model.npz"
 CARD = "card.json"
+FORMAT = "moderator-linear-ngrams-v1"
+#: Arrays a model.npz must hold, with their dtypes' kind.
+_ARRAYS = {"idf": "f", "coef": "f", "scalars": "f"}
+#: A sanity bound on the artifact before it is read into memory (the shipped one is ~8 MB).
+MAX_ARTIFACT_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -51,176 +51,261 @@ class Contribution:
         return {"term": self.term, "weight": self.weight, "start": self.start, "end": self.end}
 
 
+@dataclass(frozen=True)
+class LinearNgramModel:
+    """What a trained model is: n-gram settings plus per-column IDF and weights."""
+
+    spec: NgramSpec
+    idf: np.ndarray   # float32, spec.width
+    coef: np.ndarray  # float32, spec.width
+    bias: float
+    slope: float = 1.0   # calibrated probability = sigmoid(slope * margin + offset)
+    offset: float = 0.0
+
+    def tfidf(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Sublinear TF-IDF rows, each block (words, characters) scaled to unit length."""
+        return tfidf_rows(count_matrix(texts, self.spec), self.idf, self.spec.n_features)
+
+    def margins(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 1:  # the per-request path: no sparse matrix
+            cols, values = self.row(texts[0])
+            return np.array([float(values @ self.coef[cols]) + self.bias])
+        return self.tfidf(texts) @ self.coef.astype(np.float64) + self.bias
+
+    def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(columns, TF-IDF values) of one text, exactly as `tfidf` computes them."""
+        cols, counts = count_row(text, self.spec)
+        values = (1.0 + np.log(counts)) * self.idf[cols]
+        char = cols >= self.spec.n_features
+        for block in (~char, char):
+            norm = np.sqrt(np.dot(values[block], values[block]))
+            if norm > 0:
+                values[block] /= norm
+        return cols, values
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        return _sigmoid(self.slope * self.margins(texts) + self.offset)
+
+
+def tfidf_rows(counts: sp.csr_matrix, idf: np.ndarray, n_features: int) -> sp.csr_matrix:
+    """`counts` -> 1 + log(tf), times IDF, each block normalised to unit L2 length."""
+    X = counts.astype(np.float64, copy=True)
+    X.data = (1.0 + np.log(X.data)) * idf[X.indices]
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    char = X.indices >= n_features
+    for block in (~char, char):
+        sums = np.bincount(rows[block], weights=X.data[block] ** 2, minlength=X.shape[0])
+        norms = np.sqrt(sums)[rows[block]]
+        X.data[block] /= np.where(norms > 0, norms, 1.0)
+    return X
+
+
 def sha256_bytes(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def runtime_versions() -> dict[str, str]:
-    """Versions that must match between training and loading (python is informative)."""
-    return {
-        "python": platform.python_version(),
-        "sklearn": sklearn.__version__,
-        "joblib": joblib.__version__,
-        "numpy": np.__version__,
-    }
+    """Versions at training time (informative: the artifact does not depend on them)."""
+    import sklearn
+
+    return {"python": platform.python_version(), "sklearn": sklearn.__version__,
+            "numpy": np.__version__}
 
 
-def save_model(pipeline: Pipeline, card: Mapping[str, Any], out: Path) -> Path:
-    """Write the artifact and its card (with sha256 and versions) into `out`."""
+def save_model(linear: LinearNgramModel, card: Mapping[str, Any], out: Path) -> Path:
+    """Write the artifact and its card (format, sha256, versions) into `out`."""
+    full = dict(card)
+    full["format"] = FORMAT
+    full["features"] = linear.spec.to_dict()
+    full["versions"] = runtime_versions()
+    validate_card({**full, "artifact": {"file": ARTIFACT, "sha256": "0" * 64}})
     out.mkdir(parents=True, exist_ok=True)
     artifact = out / ARTIFACT
-    joblib.dump(pipeline, artifact, compress=("zlib", 6))
-    full = dict(card)
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer, idf=linear.idf.astype(np.float32), coef=linear.coef.astype(np.float32),
+        scalars=np.array([linear.bias, linear.slope, linear.offset], dtype=np.float64))
+    artifact.write_bytes(buffer.getvalue())
     full["artifact"] = {"file": ARTIFACT, "sha256": sha256_bytes(artifact),
                         "bytes": artifact.stat().st_size}
-    full["versions"] = runtime_versions()
     (out / CARD).write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n",
                             encoding="utf-8")
     return out
 
 
 def read_card(path: Path) -> dict[str, Any]:
+    """The card of the model in `path`, validated; a ModelError says what is wrong."""
     card_path = path / CARD
     if not card_path.is_file():
-        raise ModelError(f"no {CARD} in model directory {path}")
+        raise ModelError(f"no {CARD} in model directory {path.name}")
     try:
         card = json.loads(card_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelError(f"{card_path}: unreadable model card: {exc}") from exc
-    if not isinstance(card, dict) or "artifact" not in card or "versions" not in card:
-        raise ModelError(f"{card_path}: model card lacks 'artifact' or 'versions'")
+        raise ModelError(f"{path.name}/{CARD}: unreadable model card: "
+                         f"{type(exc).__name__}") from exc
+    validate_card(card, where=f"{path.name}/{CARD}")
     return card
 
 
 def verify(path: Path, card: Mapping[str, Any]) -> Path:
-    """Refuse an artifact whose bytes or scikit-learn version differ from the card's."""
-    artifact = path / card["artifact"].get("file", ARTIFACT)
+    """Refuse an artifact that is missing, too big, or whose bytes differ from the card's."""
+    artifact = path / card["artifact"]["file"]
     if not artifact.is_file():
-        raise ModelError(f"model artifact missing: {artifact}")
-    expected = card["artifact"].get("sha256")
+        raise ModelError(f"model artifact missing: {path.name}/{artifact.name}")
+    if artifact.stat().st_size > MAX_ARTIFACT_BYTES:
+        raise ModelError(f"{path.name}/{artifact.name}: larger than {MAX_ARTIFACT_BYTES} bytes")
     actual = sha256_bytes(artifact)
-    if actual != expected:
+    if actual != card["artifact"]["sha256"]:
         raise ModelError(
-            f"{artifact}: sha256 {actual} does not match the model card ({expected}); "
-            "the file was changed or replaced, refusing to unpickle it"
-        )
-    trained_with = card["versions"].get("sklearn")
-    if trained_with != sklearn.__version__:
-        raise ModelError(
-            f"{path}: trained with scikit-learn {trained_with}, running {sklearn.__version__}; "
-            "retrain the model (see docs/classifier.md) or install the matching version"
+            f"{path.name}/{artifact.name}: sha256 {actual} does not match the model card; "
+            "the file was changed or damaged"
         )
     return artifact
 
 
+def _read_arrays(artifact: Path, spec: NgramSpec) -> LinearNgramModel:
+    try:
+        with np.load(artifact, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in _ARRAYS}
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
+        raise ModelError(f"{artifact.name}: not a model array file: "
+                         f"{type(exc).__name__}") from exc
+    for name, kind in _ARRAYS.items():
+        if arrays[name].dtype.kind != kind:
+            raise ModelError(f"{artifact.name}: array {name!r} is not floating point")
+    if arrays["idf"].shape != (spec.width,) or arrays["coef"].shape != (spec.width,) \
+            or arrays["scalars"].shape != (3,):
+        raise ModelError(f"{artifact.name}: array shapes do not match the card's features")
+    if not all(np.isfinite(a).all() for a in arrays.values()):
+        raise ModelError(f"{artifact.name}: holds NaN or infinite values")
+    bias, slope, offset = (float(x) for x in arrays["scalars"])
+    return LinearNgramModel(spec, arrays["idf"].astype(np.float32),
+                            arrays["coef"].astype(np.float32), bias, slope, offset)
+
+
 def load_model(path: Path) -> Model:
-    """Verify the card's sha256 and scikit-learn version, then unpickle the pipeline."""
+    """Validate the card, check the artifact's sha256, then read the arrays (no unpickling)."""
     path = Path(path)
     card = read_card(path)
     artifact = verify(path, card)
     try:
-        pipeline = joblib.load(artifact)
-    except Exception as exc:  # unpickling errors come in many types
-        raise ModelError(f"{artifact}: cannot load model: {type(exc).__name__}") from exc
-    if not isinstance(pipeline, Pipeline):
-        raise ModelError(f"{artifact}: not a scikit-learn Pipeline")
-    trained = card.get("normalizer", {}).get("probe_sha256")
-    if trained and trained != normalizer_fingerprint()["probe_sha256"]:
-        # Not fatal (scores stay usable), but the model sees text slightly differently
-        # from how it was trained: retrain with the documented command.
-        log.warning("model %s was trained with another text normaliser; retrain it",
-                    card.get("version"))
-    return Model(pipeline, card)
+        spec = NgramSpec.from_dict(card["features"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"{path.name}/{CARD}: bad 'features': {exc}") from exc
+    return Model(_read_arrays(artifact, spec), card)
 
 
 class Model:
     """A loaded propaganda classifier: batched scores, thresholds and explanations."""
 
-    def __init__(self, pipeline: Pipeline, card: Mapping[str, Any]) -> None:
-        self.pipeline = pipeline
+    def __init__(self, linear: LinearNgramModel, card: Mapping[str, Any]) -> None:
+        self.linear = linear
         self.card = card
         self.version = str(card.get("version", "unknown"))
         self.thresholds: Mapping[str, float] = dict(card.get("thresholds", {}))
-        self._features: HashedFeatures = pipeline.named_steps["features"]
-        self._weights, self._bias, self._slope, self._offset = _linear_parts(pipeline)
 
     def score(self, texts: Sequence[str]) -> list[float]:
         """Probability of propaganda for every text, in one batch."""
-        return self.score_normalized([normalize(t) for t in texts])
-
-    def score_normalized(self, texts: Sequence[NormalizedText]) -> list[float]:
-        """`score` for texts the caller has already normalised (the rule engine has)."""
         if not texts:
             return []
-        if len(texts) == 1:  # the per-request path: a dot product, no sparse matrix
-            cols, values = self._features.row(features_text(texts[0]))
-            margin = np.array([np.dot(values, self._weights[cols]) + self._bias])
-        else:
-            X = self._features.transform([features_text(t) for t in texts])
-            margin = X @ self._weights + self._bias
-        return [float(p) for p in _sigmoid(self._slope * margin + self._offset)]
+        return [float(p) for p in self.linear.probabilities(list(texts))]
+
+    def score_normalized(self, texts: Sequence[NormalizedText]) -> list[float]:
+        """Scores of comments the rule engine has normalised: the higher of the typed text's
+        and, where the normaliser changed more than letter case, the normalised text's.
+
+        The model was trained on typed text, so ordinary comments score exactly as in
+        `score`. A commenter who writes `J o i n  t h e  K h i l a f a h` or swaps in
+        lookalike letters changes the typed n-grams but not the normalised ones; taking
+        the higher score means evasion cannot lower it.
+        """
+        typed = self.score([t.original for t in texts])
+        changed = [i for i, t in enumerate(texts) if _rewritten(t)]
+        if changed:
+            folded = self.score([texts[i].text for i in changed])
+            for i, score in zip(changed, folded, strict=True):
+                typed[i] = max(typed[i], score)
+        return typed
 
     def explain(self, text: str, top_k: int = 5,
                 normalized: NormalizedText | None = None) -> list[Contribution]:
-        """Words and word pairs that pushed the score up most, with spans into `text`."""
-        norm = normalized if normalized is not None else normalize(text)
-        feats = self._features
-        ftext = features_text(norm)
-        tokens = feats.tokens(ftext) if hasattr(feats, "tokens") else tokenize(norm.text)
-        if not tokens:
+        """Words and word pairs that pushed the score up most, with spans into `text`.
+
+        With `normalized`, explains whichever reading `score_normalized` took the score
+        from; spans of the normalised reading are mapped back to what was typed.
+        """
+        if normalized is not None and _rewritten(normalized):
+            typed, folded = self.score([text, normalized.text])
+            if folded > typed:
+                out = []
+                for c in self._explain(normalized.text, top_k):
+                    span = normalized.span(c.start, c.end)
+                    out.append(Contribution(text[span.start:span.end], c.weight,
+                                            span.start, span.end))
+                return out
+        return self._explain(text, top_k)
+
+    def _explain(self, text: str, top_k: int) -> list[Contribution]:
+        linear = self.linear
+        g = grams(text, linear.spec, with_spans=True)
+        assert isinstance(g, Grams)
+        if not len(g.columns):
             return []
-        row = feats.transform([ftext])
-        value = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
-        # How many times each column occurs in this text, so shared columns are split fairly.
-        occurrences: dict[int, int] = {}
-        units: list[tuple[str, int, int, list[int]]] = []
-        for word, start, end in tokens:
-            cols = [feats.index_of(f) for f in feats.word_feature_strings(word)]
-            units.append((norm.text[start:end], start, end, cols))
-        if feats.pairs:
-            for (w1, s1, _), (w2, _, e2) in itertools.pairwise(tokens):
-                cols = [feats.index_of(f) for f in feats.pair_feature_strings(w1, w2)]
-                units.append((norm.text[s1:e2], s1, e2, cols))
-        for _, _, _, cols in units:
-            for c in cols:
-                occurrences[c] = occurrences.get(c, 0) + 1
-        # Contributions in calibrated log-odds, summed over all occurrences of a term.
-        totals: dict[str, tuple[float, int, int]] = {}
-        for term, start, end, cols in units:
-            w = sum(value.get(c, 0.0) * float(self._weights[c]) / occurrences[c] for c in cols)
-            w *= self._slope
+        cols, values = linear.row(text)
+        push = dict(zip(cols.tolist(),
+                        (values * linear.coef[cols] * linear.slope).tolist(), strict=True))
+        uniq, counts = np.unique(g.columns, return_counts=True)
+        share = dict(zip(uniq.tolist(), counts.tolist(), strict=True))
+        words = [(m.start(), m.end()) for m in _words(text)]
+        word_starts = np.array([a for a, _ in words], dtype=np.int64)
+        totals: dict[str, list[float]] = {}
+        for col, start, end in zip(g.columns.tolist(), g.starts.tolist(), g.ends.tolist(),
+                                   strict=True):
+            unit = _unit(words, word_starts, start, end)
+            if unit is None:
+                continue
+            term = text[unit[0]:unit[1]]
+            w = push[col] / share[col]
             prev = totals.get(term)
-            totals[term] = (prev[0] + w, prev[1], prev[2]) if prev else (w, start, end)
+            if prev:
+                prev[0] += w
+            else:
+                totals[term] = [w, unit[0], unit[1]]
         chosen: list[Contribution] = []
         for term, (w, start, end) in sorted(totals.items(), key=lambda kv: -kv[1][0]):
             if w <= 0 or len(chosen) >= top_k:
                 break
-            span = norm.span(start, end)
-            if any(span.start < c.end and c.start < span.end for c in chosen):
+            if any(start < c.end and c.start < end for c in chosen):
                 continue
-            chosen.append(Contribution(term, round(w, 4), span.start, span.end))
+            chosen.append(Contribution(term, round(w, 4), int(start), int(end)))
         return chosen
+
+
+def _rewritten(text: NormalizedText) -> bool:
+    """Did the normaliser change more than letter case (joined letters, folded lookalikes)?"""
+    return text.text != lowercase(text.original)
+
+
+def _words(text: str):
+    import regex
+
+    return regex.finditer(r"\w[\w'’-]*\w|\w", text)
+
+
+def _unit(words: list[tuple[int, int]], word_starts: np.ndarray, start: int,
+          end: int) -> tuple[int, int] | None:
+    """The word (or, for a word pair, the two words) an n-gram occurrence belongs to."""
+    if not words:
+        return None
+    i = int(np.searchsorted(word_starts, start, side="right")) - 1
+    i = max(i, 0)
+    j = int(np.searchsorted(word_starts, max(end - 1, start), side="right")) - 1
+    j = max(j, i)
+    first, last = words[i], words[j]
+    if first[1] <= start and i + 1 < len(words) and words[i + 1][0] < end:
+        first = words[i + 1]  # the n-gram starts in the space before a word
+    return first[0], max(last[1], first[1])
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
-
-
-def _linear_parts(pipeline: Pipeline) -> tuple[np.ndarray, float, float, float]:
-    """Weights, bias and the sigmoid calibration of the final step, for fast scoring.
-
-    `score` computes exactly `pipeline.predict_proba(texts)[:, 1]` without scikit-learn's
-    per-call validation, which costs more than the arithmetic for one comment.
-    """
-    clf = pipeline.named_steps["classifier"]
-    try:
-        (calibrated,) = clf.calibrated_classifiers_
-        linear = calibrated.estimator
-        linear = getattr(linear, "estimator", linear)  # FrozenEstimator
-        (sigmoid,) = calibrated.calibrators
-        weights = np.asarray(linear.coef_, dtype=np.float32).ravel()
-        bias = float(np.asarray(linear.intercept_).ravel()[0])
-        # sklearn's sigmoid calibration: p = 1 / (1 + exp(a * f + b))
-        return weights, bias, -float(sigmoid.a_), -float(sigmoid.b_)
-    except (AttributeError, ValueError) as exc:
-        raise ModelError("model is not a calibrated linear pipeline") from exc

@@ -8,6 +8,7 @@ whose action the policy's failure section chooses.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ class CheckContext:
     model: Scorer | None = None
     #: Model scores, written by the classifier rule and reported even when nothing fires.
     scores: dict[str, float] = field(default_factory=dict)
+    #: Codes of evidence word-list hits: they lower the classifier's review threshold.
+    evidence: list[str] = field(default_factory=list)
     _normalized: dict[str, NormalizedText] = field(default_factory=dict)
     _values: dict[str, str] = field(default_factory=dict)
     _regex_deadline: float | None = None
@@ -178,14 +181,18 @@ def check_terms(ctx: CheckContext) -> list[Finding]:
                 continue
             for match in matches[:MAX_FINDINGS_PER_RULE]:
                 kind = "phrase" if " " in match.entry.strip() else "word"
+                detail: dict[str, Any] = {"rule": rule.name, "entry": match.entry}
+                if rule.evidence:  # a note for the moderator; the classifier decides
+                    detail["evidence"] = True
+                    ctx.evidence.append(f"{rule.code}.{kind}")
                 findings.append(
                     Finding(
                         f"{rule.code}.{kind}",
                         name,
-                        rule.action,
+                        Action.FLAG if rule.evidence else rule.action,
                         rule.message,
                         text.span(match.start, match.end),
-                        detail={"rule": rule.name, "entry": match.entry},
+                        detail=detail,
                     )
                 )
     return findings
@@ -234,6 +241,17 @@ def check_links(ctx: CheckContext) -> list[Finding]:
     return findings
 
 
+def _threshold(policy_value: float | None, model_thresholds: Any, name: str) -> float:
+    """The policy's threshold (the loader checked it), else the model card's, which must
+    lie in (0, 1): a card edited after loading must not switch the classifier off."""
+    if policy_value is not None:
+        return float(policy_value)
+    value = float(model_thresholds[name])
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"{name} threshold out of range")
+    return value
+
+
 def check_classifier(ctx: CheckContext) -> list[Finding]:
     settings = ctx.policy.classifier
     if not settings.enabled or not list(ctx.content_fields([settings.field])):
@@ -245,27 +263,33 @@ def check_classifier(ctx: CheckContext) -> list[Finding]:
     raw = ctx.raw(settings.field)
     normalized = ctx.normalized(settings.field)  # shared with the word lists: normalised once
     try:
+        # A model is data someone edited: a bad score or threshold holds, never a 500.
         score = float(ctx.model.score_normalized([normalized])[0])
+        review_at = _threshold(settings.review_threshold, ctx.model.thresholds, "review")
+        reject_at = _threshold(settings.reject_threshold, ctx.model.thresholds, "reject")
+        if not math.isfinite(score):
+            raise ValueError("score is not a finite number")
     except Exception:
         return [Finding("system.classifier_error", settings.field, failure,
                         "This comment is held for a moderator.")]
     ctx.scores["propaganda"] = round(score, 4)
-    review_at = settings.review_threshold
-    reject_at = settings.reject_threshold
-    if review_at is None:
-        review_at = float(ctx.model.thresholds["review"])
-    if reject_at is None:
-        reject_at = float(ctx.model.thresholds["reject"])
+    evidence = sorted(set(ctx.evidence))
+    if evidence and settings.evidence_review_threshold is not None:
+        review_at = min(review_at, settings.evidence_review_threshold)
     if score >= reject_at:
         action = Action.REJECT
     elif score >= review_at:
         action = Action.REVIEW
     else:
         return []
+    try:
+        contributions = ctx.model.explain(raw, top_k=EXPLANATION_TERMS, normalized=normalized)
+    except Exception:
+        contributions = []  # the verdict stands; only its explanation is lost
     explanation = [
         {"term": c.term, "weight": round(float(c.weight), 4),
          "span": {"start": c.start, "end": c.end}}
-        for c in ctx.model.explain(raw, top_k=EXPLANATION_TERMS, normalized=normalized)
+        for c in contributions
     ]
     top = explanation[0]["span"] if explanation else None
     return [
@@ -277,7 +301,8 @@ def check_classifier(ctx: CheckContext) -> list[Finding]:
             Span(top["start"], top["end"]) if top else None,
             detail={"score": round(score, 4),
                     "thresholds": {"review": review_at, "reject": reject_at},
-                    "explanation": explanation},
+                    "explanation": explanation,
+                    **({"evidence": evidence} if evidence else {})},
         )
     ]
 

@@ -24,13 +24,28 @@ def utf16_length(value: str) -> int:
     return len(value.encode("utf-16-le", "surrogatepass")) // 2
 
 
-@lru_cache(maxsize=4096)
+#: No address is longer (RFC 5321); longer values are checked uncached, so anonymous
+#: input can fill the cache with at most 4,096 values of this size (~1 MB).
+MAX_CACHED_EMAIL = 254
+
+
 def email_problem(value: str) -> str | None:
     """None for a well-formed address, else a sentence the commenter can act on.
 
     Cached: the same commenters write again and again, and email-validator's IDNA
     checks cost about 20 us an address. The cache lives in the worker's memory only.
     """
+    if len(value) > MAX_CACHED_EMAIL:
+        return _email_problem(value)
+    return _cached_email_problem(value)
+
+
+@lru_cache(maxsize=4096)
+def _cached_email_problem(value: str) -> str | None:
+    return _email_problem(value)
+
+
+def _email_problem(value: str) -> str | None:
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:

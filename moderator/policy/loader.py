@@ -77,8 +77,22 @@ def load_policy(path: Path, *, wordlist_dir: Path | None = None) -> Policy:
         classifier=_load_classifier(root, fields),
         failure=failure,
     )
+    _check_evidence(policy)
     root.done()
     return policy
+
+
+def _check_evidence(policy: Policy) -> None:
+    """Evidence word lists need a classifier to combine with and a threshold to lower to."""
+    rules = [rule.name for rule in policy.terms if rule.evidence]
+    if not rules:
+        return
+    settings = policy.classifier
+    if not settings.enabled or settings.evidence_review_threshold is None:
+        raise PolicyError(str(policy.source), f"terms {rules[0]!r}",
+                          "as_evidence = true needs an enabled [classifier] with "
+                          "evidence_review_threshold (or set as_evidence = false to hold "
+                          "every hit)")
 
 
 def _load_fields(root: Table) -> dict[str, FieldSpec]:
@@ -153,6 +167,7 @@ def _load_terms(
             message=table.get("message", str, required=True),
             fields=_field_names(table, fields, _text_fields(fields)),
             matcher=TermMatcher.from_entries(entries, source=f"{table.path}: {table.key}"),
+            evidence=table.get("as_evidence", bool, False),
         )
         table.done()
 
@@ -256,6 +271,7 @@ def _load_classifier(root: Table, fields: dict[str, FieldSpec]) -> ClassifierSet
         message=table.get(
             "message", str, "This comment may promote violence or extremism and is held for review."
         ),
+        evidence_review_threshold=_threshold(table, "evidence_review_threshold"),
     )
     if (
         settings.review_threshold is not None

@@ -54,6 +54,9 @@ class TermRule:
     message: str
     fields: tuple[str, ...]
     matcher: TermMatcher
+    #: A hit is evidence, not a verdict: it holds nothing alone but lowers the classifier's
+    #: review threshold to `ClassifierSettings.evidence_review_threshold` for the comment.
+    evidence: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,8 @@ class ClassifierSettings:
     review_threshold: float | None
     reject_threshold: float | None
     message: str
+    #: The review threshold for a comment with a hit of an evidence word list.
+    evidence_review_threshold: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,20 +1,25 @@
-"""Artifact round trip, refusal to load tampered or foreign artifacts, determinism, spans."""
+"""Artifact round trip, refusal of tampered, pickled or malformed artifacts, determinism, spans."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import pickle
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.preprocessing import normalize as l2_normalize
 
 from moderator.classifier import load_model
-from moderator.classifier.model import ARTIFACT, CARD, sha256_bytes
+from moderator.classifier.hashing import count_matrix
+from moderator.classifier.model import ARTIFACT, CARD, sha256_bytes, tfidf_rows
 from moderator.classifier.recipe import train_and_save
 from moderator.classifier.train import Params
 from moderator.errors import ModelError
-from moderator.text import normalize
 
 TEXTS = [
     "The brothers of the Khilafah will crush the kuffar, may Allah accept our martyrs",
@@ -30,29 +35,55 @@ def copy_model(src: Path, tmp_path: Path) -> Path:
     return dst
 
 
+def rewrite_card(path: Path, **changes: object) -> None:
+    card = json.loads((path / CARD).read_text(encoding="utf-8"))
+    card.update(changes)
+    card["artifact"]["sha256"] = sha256_bytes(path / card["artifact"]["file"])
+    (path / CARD).write_text(json.dumps(card), encoding="utf-8")
+
+
 def test_round_trip(tiny_model_dir: Path) -> None:
     model = load_model(tiny_model_dir)
     assert model.version == "propaganda/tiny"
-    assert set(model.thresholds) == {"review", "reject"}
-    assert 0 < model.thresholds["review"] <= model.thresholds["reject"] <= 1
+    assert 0 < model.thresholds["review"] <= model.thresholds["reject"] < 1
     scores = model.score(TEXTS)
     assert len(scores) == len(TEXTS) and all(0.0 <= s <= 1.0 for s in scores)
-    # The fast path computes exactly what the saved Pipeline computes.
-    expected = model.pipeline.predict_proba(TEXTS)[:, 1]
-    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-7)
+    # The per-comment path computes what the batch path computes.
+    assert [model.score([t])[0] for t in TEXTS] == pytest.approx(scores, rel=1e-9)
     assert model.score([]) == []
 
 
-def test_card_describes_data_and_versions(tiny_model_dir: Path, tiny_params: Params) -> None:
+def test_tfidf_matches_scikit_learn_per_block(tiny_params: Params) -> None:
+    """Sublinear TF-IDF with smooth IDF and one L2 norm per block, as a FeatureUnion of two
+    TfidfTransformers computes it: the recipe is the plain baseline, not an approximation."""
+    spec = tiny_params.spec
+    counts = count_matrix(TEXTS * 3, spec)
+    ours = tfidf_rows(counts, _idf(counts), spec.n_features).toarray()
+    n = spec.n_features
+    blocks = [TfidfTransformer(sublinear_tf=True).fit_transform(counts[:, :n]),
+              TfidfTransformer(sublinear_tf=True).fit_transform(counts[:, n:])]
+    expected = sp.hstack([l2_normalize(b) for b in blocks]).toarray()
+    np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-6)
+
+
+def _idf(counts: sp.csr_matrix) -> np.ndarray:
+    from moderator.classifier.train import idf_of
+
+    return idf_of(counts)
+
+
+def test_card_describes_data_format_and_versions(tiny_model_dir: Path,
+                                                 tiny_params: Params) -> None:
     card = json.loads((tiny_model_dir / CARD).read_text(encoding="utf-8"))
+    assert card["format"] == "moderator-linear-ngrams-v1"
     assert card["artifact"]["sha256"] == sha256_bytes(tiny_model_dir / ARTIFACT)
-    assert {"python", "sklearn", "joblib"} <= set(card["versions"])
+    assert {"python", "sklearn", "numpy"} <= set(card["versions"])
     files = card["data"]["files"]
     assert all(len(f["sha256"]) == 64 and f["rows"] > 0 for f in files)
-    assert all({"labels", "sources", "langs"} <= set(f) for f in files)
     assert set(card["data"]["licences"]) == {f["name"] for f in files}
     assert card["hyperparameters"]["n_features"] == tiny_params.n_features
-    assert card["normalizer"]["probe_sha256"]
+    assert card["features"]["n_features"] == tiny_params.n_features
+    assert "each source weighted equally" in card["threshold_rule"]["review"]
 
 
 def test_tampered_artifact_is_refused(tiny_model_dir: Path, tmp_path: Path) -> None:
@@ -63,12 +94,61 @@ def test_tampered_artifact_is_refused(tiny_model_dir: Path, tmp_path: Path) -> N
         load_model(path)
 
 
-def test_other_sklearn_version_is_refused(tiny_model_dir: Path, tmp_path: Path) -> None:
+class _Payload:
+    """Unpickling this writes a marker file: proof that loading ran code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (Path(self.marker).touch, ())  # type: ignore[return-value]
+
+
+def test_a_pickle_with_a_matching_sha256_never_runs(tiny_model_dir: Path,
+                                                    tmp_path: Path) -> None:
+    """The attack of issue #11: replace the artifact and fix up the card's sha256."""
     path = copy_model(tiny_model_dir, tmp_path)
-    card = json.loads((path / CARD).read_text(encoding="utf-8"))
-    card["versions"]["sklearn"] = "0.24.2"
-    (path / CARD).write_text(json.dumps(card), encoding="utf-8")
-    with pytest.raises(ModelError, match=r"scikit-learn 0\.24\.2"):
+    marker = tmp_path / "pwned"
+    (path / ARTIFACT).write_bytes(pickle.dumps(_Payload(marker)))
+    rewrite_card(path)
+    with pytest.raises(ModelError, match="not a model array file"):
+        load_model(path)
+    assert not marker.exists()
+
+
+def test_an_npz_holding_an_object_array_is_refused(tiny_model_dir: Path,
+                                                   tmp_path: Path) -> None:
+    path = copy_model(tiny_model_dir, tmp_path)
+    marker = tmp_path / "pwned"
+    np.savez(path / "model.npz", idf=np.array([_Payload(marker)], dtype=object),
+             coef=np.zeros(3), scalars=np.zeros(3))
+    rewrite_card(path)
+    with pytest.raises(ModelError):
+        load_model(path)
+    assert not marker.exists()
+
+
+def test_a_legacy_pickled_model_is_refused_with_a_reason(tiny_model_dir: Path,
+                                                         tmp_path: Path) -> None:
+    path = copy_model(tiny_model_dir, tmp_path)
+    rewrite_card(path, format=None)
+    with pytest.raises(ModelError, match="pickles"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("damage", ["shape", "nan"])
+def test_malformed_arrays_are_refused(tiny_model_dir: Path, tmp_path: Path,
+                                      damage: str) -> None:
+    path = copy_model(tiny_model_dir, tmp_path)
+    with np.load(path / ARTIFACT) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    if damage == "shape":
+        arrays["coef"] = arrays["coef"][:-1]
+    else:
+        arrays["coef"][7] = np.nan
+    np.savez_compressed(path / ARTIFACT, **arrays)
+    rewrite_card(path)
+    with pytest.raises(ModelError, match="shapes" if damage == "shape" else "NaN"):
         load_model(path)
 
 
@@ -100,13 +180,15 @@ def test_explanation_spans_index_the_original_text(tiny_model_dir: Path, text: s
     assert len(contributions) <= 5
     for c in contributions:
         assert 0 <= c.start < c.end <= len(text)
-        assert normalize(text[c.start : c.end]).text == c.term
+        assert text[c.start : c.end] == c.term
         assert c.weight > 0
     weights = [c.weight for c in contributions]
     assert weights == sorted(weights, reverse=True)
+    spans = sorted((c.start, c.end) for c in contributions)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
 
 
-def test_explain_empty_and_formless_text(tiny_model_dir: Path) -> None:
+def test_explain_empty_and_wordless_text(tiny_model_dir: Path) -> None:
     model = load_model(tiny_model_dir)
     assert model.explain("") == []
-    assert model.explain("@user https://t.co/abc 🙂") == []
+    assert model.explain("🙂 !!! ...") == []

@@ -1,4 +1,8 @@
-"""The rule engine hands the classifier text it already normalised; the result must not change."""
+"""The rule engine hands the classifier text it already normalised.
+
+Ordinary text scores exactly as typed; where the normaliser rewrote more than letter
+case (spaced letters, lookalikes), the served score is the higher of the two readings.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,12 @@ MODELS = Path(__file__).resolve().parents[2] / "models"
 TEXTS = ["Brothers, make hijrah and join the mujahideen", "Ｊ.i.h.a.d news today", "Тынышта"]
 
 
-def test_score_normalized_equals_score_on_raw_text() -> None:
+def test_ordinary_text_scores_as_typed_and_rewritten_text_never_lower() -> None:
     model = load_model(resolve_current(MODELS, "propaganda"))
-    assert model.score_normalized([normalize(t) for t in TEXTS]) == model.score(TEXTS)
+    served = model.score_normalized([normalize(t) for t in TEXTS])
+    typed = model.score(TEXTS)
+    assert served[0] == typed[0] and served[2] == typed[2]  # only case changed
+    assert served[1] == max(typed[1], model.score([normalize(TEXTS[1]).text])[0])
 
 
 def test_explain_with_a_given_normalisation_gives_the_same_spans() -> None:

@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from moderator.classifier import load_model, resolve_current
 from moderator.classifier.data import load_csvs
 from moderator.classifier.evaluate import evaluate_model, unseen_rows
-from moderator.classifier.features import tokenize
 from moderator.classifier.metrics import threshold_for_fpr
 from moderator.classifier.registry import model_dir, set_current
 from moderator.cli import main
@@ -78,21 +77,6 @@ def test_threshold_keeps_fpr_within_budget(negatives: list[float], max_fpr: floa
                                            flagged: int) -> None:
     t = threshold_for_fpr(negatives, max_fpr)
     assert sum(s >= t for s in negatives) == flagged
-
-
-def test_tokenize_skips_tweet_form() -> None:
-    text = "rt @user: join the #dawlah now https://t.co/abc &amp; 2016"
-    assert [w for w, _, _ in tokenize(text)] == ["join", "the", "dawlah", "now", "0000"]
-    for word, start, end in tokenize(text):
-        assert text[start:end].replace("2016", "0000") == word
-
-
-def test_topic_words_are_muted_but_counted() -> None:
-    from moderator.classifier.features import word_features
-
-    assert word_features("isis", (3, 5), lexicon=True, mute_topic=True) == ["L-"]
-    assert word_features("isis", (3, 5), lexicon=True, mute_topic=False)[0] == "wisis"
-    assert word_features("khilafah", (3, 5), lexicon=True, mute_topic=True)[0] == "wkhilafah"
 
 
 def test_a_version_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Threshold rules of the training recipe: pooled budgets and the per-source budget."""
+"""Threshold rule of the training recipe: a share of validation negatives, sources equal."""
 
 from __future__ import annotations
 
@@ -6,10 +6,15 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from moderator.classifier.train import Params, choose_thresholds, round_up
+from moderator.classifier.train import (
+    Params,
+    choose_thresholds,
+    round_up,
+    source_weights,
+    weighted_share_threshold,
+)
 
-POOLED = Params(review_fpr={"discusses": 0.02, "other": 0.02}, review_source_fpr=None)
-PER_SOURCE = Params(review_fpr={"discusses": 0.02, "other": 0.02}, review_source_fpr=0.01)
+RULE = Params(review_share=0.01, reject_share=0.001)
 
 
 def _validation(hard_rows: int = 200, hard_flagged: int = 20) -> tuple[np.ndarray, ...]:
@@ -28,31 +33,39 @@ def _flagged(scores: np.ndarray, sources: np.ndarray, source: str, t: float) -> 
     return int((scores[sources == source] >= t).sum())
 
 
-def test_pooled_budget_lets_the_hardest_source_be_flagged_many_times() -> None:
+def test_each_source_counts_equally_however_many_rows_it_has() -> None:
+    """Pooled over rows, 1% of 1,200 would allow 12 of the 200 hard rows; with the two
+    sources weighted equally 1% allows 2% of one source: 4 hard rows."""
     scores, labels, sources = _validation()
-    t = choose_thresholds(scores, labels, POOLED, sources)["review"]
-    assert _flagged(scores, sources, "hard", t) == 20  # 10% of that source
+    t = choose_thresholds(scores, labels, sources, RULE)["review"]
+    assert _flagged(scores, sources, "hard", t) == 4
+    assert _flagged(scores, sources, "easy", t) == 0
 
 
-def test_per_source_budget_holds_every_source_to_it() -> None:
+def test_reject_flags_the_smaller_share_and_is_never_below_review() -> None:
     scores, labels, sources = _validation()
-    thresholds = choose_thresholds(scores, labels, PER_SOURCE, sources)
-    for source in ("easy", "hard"):
-        rows = int((sources == source).sum())
-        assert _flagged(scores, sources, source, thresholds["review"]) <= 0.01 * rows
+    thresholds = choose_thresholds(scores, labels, sources, RULE)
     assert thresholds["reject"] >= thresholds["review"]
+    assert 0 < thresholds["review"] < 1 and 0 < thresholds["reject"] < 1
 
 
-def test_small_sources_do_not_set_the_threshold() -> None:
-    scores, labels, sources = _validation(hard_rows=50, hard_flagged=5)
-    t = choose_thresholds(scores, labels, PER_SOURCE, sources)["review"]
-    assert _flagged(scores, sources, "hard", t) == 5  # 50 rows: too few to hold to 1%
-
-
-def test_without_sources_only_the_pooled_budgets_apply() -> None:
+def test_positives_do_not_count_as_flagged_negatives() -> None:
     scores, labels, sources = _validation()
-    assert choose_thresholds(scores, labels, PER_SOURCE) == \
-        choose_thresholds(scores, labels, POOLED, sources)
+    labels = labels.copy()
+    labels[sources == "hard"] = "propaganda"
+    t = choose_thresholds(scores, labels, sources, RULE)["review"]
+    assert _flagged(scores, sources, "easy", t) == 10  # 1% of the only negative source
+
+
+def test_ties_at_the_cut_are_all_left_out() -> None:
+    scores = np.array([0.9, 0.8, 0.8, 0.8, 0.1])
+    t = weighted_share_threshold(scores, np.ones(5), 0.5)
+    assert (scores >= t).sum() == 1
+
+
+def test_source_weights_sum_to_one_per_label() -> None:
+    w = source_weights(["a", "a", "a", "b"], ["x", "x", "x", "x"])
+    assert np.allclose(w, [1 / 6, 1 / 6, 1 / 6, 1 / 2])
 
 
 @given(st.floats(min_value=0.0, max_value=1.0))

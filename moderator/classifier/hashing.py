@@ -1,0 +1,298 @@
+"""Hashed word 1-2 grams and char_wb 2-5 grams, computed with numpy instead of per-n-gram Python.
+
+The features are those of scikit-learn's `HashingVectorizer` with `analyzer="word",
+ngram_range=(1, 2)` and `analyzer="char_wb", ngram_range=(2, 5)` (the plain baseline of
+docs/classifier.md), but a 1,500-character comment makes ~6,000 character n-grams and
+scikit-learn builds each as a Python string. Here every n-gram's hash comes from prefix
+sums of a polynomial rolling hash over the code points, for all windows of one length in
+one array operation: the same feature space (different hash function) at a fraction of
+the cost. Training and scoring use this one module, so they always agree.
+
+Column layout: [0, n) word n-grams, [n, 2n) character n-grams, n = `n_features`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import regex
+import scipy.sparse as sp
+
+_WORD_CHAR = regex.compile(r"\w")
+_SPACE, _WORDCHAR = np.uint8(1), np.uint8(2)
+
+
+def _char_classes() -> np.ndarray:
+    """Per BMP code point: 2 = a regex word character (`\\w`), 1 = what `str.split()`
+    splits on, 0 = anything else. Tokens are runs of 2+ word characters, as scikit-learn's
+    default `token_pattern`; `char_wb` words are what lies between whitespace."""
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for c in range(0x10000):
+        ch = chr(c)
+        if ch.isspace():
+            table[c] = _SPACE
+        elif _WORD_CHAR.match(ch):
+            table[c] = _WORDCHAR
+    return table
+
+
+_CLASSES = _char_classes()
+
+
+def _classes(codes: np.ndarray) -> np.ndarray:
+    out = _CLASSES[np.minimum(codes, 0xFFFF)]
+    astral = np.flatnonzero(codes > 0xFFFF)
+    for i in astral:  # rare: emoji are neither; some scripts are word characters
+        ch = chr(int(codes[i]))
+        out[i] = _SPACE if ch.isspace() else _WORDCHAR if _WORD_CHAR.match(ch) else 0
+    return out
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end of every run of True in `mask`."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    return edges[0::2], edges[1::2]
+
+_BASE = np.uint64(0x100000001B3)  # odd, so invertible modulo 2**64
+_BASE_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
+_PAIR = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_LENGTH_SALT = np.uint64(0xD6E8FEB86659FD93)
+
+
+def _powers(base: np.uint64, n: int) -> np.ndarray:
+    out = np.empty(n, dtype=np.uint64)
+    out[0] = 1
+    if n > 1:
+        with np.errstate(over="ignore"):
+            out[1:] = base
+            np.multiply.accumulate(out, out=out)
+    return out
+
+
+#: Powers kept for texts up to this many characters (2 x 8 bytes each: 2 MiB); a longer
+#: text gets its own, freed with it, so no input can grow what a worker keeps.
+_KEPT_POWERS = 1 << 17
+_UP = _powers(_BASE, _KEPT_POWERS)
+_DOWN = _powers(_BASE_INV, _KEPT_POWERS)
+
+
+def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """BASE**i and BASE**-i modulo 2**64 for i < n."""
+    if n <= _KEPT_POWERS:
+        return _UP, _DOWN
+    return _powers(_BASE, n), _powers(_BASE_INV, n)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: spreads the polynomial hash over all bits before the modulo."""
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(30))) * _MIX1
+        h = (h ^ (h >> np.uint64(27))) * _MIX2
+        return h ^ (h >> np.uint64(31))
+
+
+def lowercase(text: str) -> str:
+    """`text.lower()` with one character per character, so positions stay positions."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _prefix(codes: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """H[i] = sum_{k<i} (code_k + 1) * BASE**k  (mod 2**64)."""
+    out = np.zeros(len(codes) + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        np.cumsum((codes.astype(np.uint64) + np.uint64(1)) * up[: len(codes)], out=out[1:])
+    return out
+
+
+def _span_hashes(prefix: np.ndarray, down: np.ndarray, starts: np.ndarray,
+                 ends: np.ndarray) -> np.ndarray:
+    """Position-independent hash of every substring [start, end), salted by its length."""
+    with np.errstate(over="ignore"):
+        h = (prefix[ends] - prefix[starts]) * down[starts]
+        return _mix(h + (ends - starts).astype(np.uint64) * _LENGTH_SALT)
+
+
+@dataclass(frozen=True)
+class NgramSpec:
+    """Which n-grams and how many hash columns per block: recorded in the model card."""
+
+    n_features: int = 1 << 20
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (2, 5)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"n_features": self.n_features, "word_ngrams": list(self.word_ngrams),
+                "char_ngrams": list(self.char_ngrams), "hash": "polynomial-splitmix64-v1",
+                "lowercase": True, "char_analyzer": "char_wb"}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, object]) -> NgramSpec:
+        if d.get("hash") != "polynomial-splitmix64-v1":
+            raise ValueError(f"unknown n-gram hash {d.get('hash')!r}")
+        n = int(d["n_features"])  # type: ignore[call-overload]
+        if n <= 0 or n & (n - 1):
+            raise ValueError("n_features must be a power of two")
+        word = tuple(int(x) for x in d["word_ngrams"])  # type: ignore[attr-defined]
+        char = tuple(int(x) for x in d["char_ngrams"])  # type: ignore[attr-defined]
+        if len(word) != 2 or len(char) != 2 or not (1 <= word[0] <= word[1] <= 2) \
+                or not (1 <= char[0] <= char[1] <= 8):
+            raise ValueError("n-gram ranges out of bounds")
+        return cls(n, word, char)  # type: ignore[arg-type]
+
+    @property
+    def width(self) -> int:
+        return 2 * self.n_features
+
+
+@dataclass(frozen=True)
+class Grams:
+    """The hashed n-grams of one text: columns, and where in the text each came from."""
+
+    columns: np.ndarray  # int64, one per n-gram occurrence
+    starts: np.ndarray   # span into the lowercased (= typed) text
+    ends: np.ndarray
+    is_char: np.ndarray  # bool: character n-gram (else word n-gram)
+
+
+def grams(text: str, spec: NgramSpec, with_spans: bool = False) -> Grams | np.ndarray:
+    """Hash columns of every n-gram occurrence of `text` (and their spans if asked)."""
+    cols, starts, ends, _ = _occurrences(lowercase(text), spec, None, with_spans)
+    if not with_spans:
+        return cols
+    return Grams(cols, starts, ends, cols >= spec.n_features)
+
+
+def _occurrences(low: str, spec: NgramSpec, text_starts: np.ndarray | None,
+                 with_spans: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Columns of every n-gram of `low`, their spans (if asked) and, when `low` is several
+    texts joined by newlines starting at `text_starts`, which text each belongs to."""
+    codes = _codes(low)
+    # Padded for char_wb, the text grows by at most 2 characters a word: 3x bounds it.
+    up, down = _power_tables(3 * len(codes) + 2)
+    prefix = _prefix(codes, up)
+    mask = np.uint64(spec.n_features - 1)
+    cols: list[np.ndarray] = []
+    firsts: list[np.ndarray] = []  # typed position of each occurrence's first character
+    lasts: list[np.ndarray] = []
+
+    def owner(positions: np.ndarray) -> np.ndarray:
+        if text_starts is None:
+            return np.zeros(len(positions), dtype=np.int64)
+        return np.searchsorted(text_starts, positions, side="right") - 1
+
+    classes = _classes(codes)
+    ts, te = _runs(classes == _WORDCHAR)
+    long_enough = te - ts >= 2
+    ts, te = ts[long_enough], te[long_enough]
+    if len(ts):
+        th = _span_hashes(prefix, down, ts, te)
+        lo, hi = spec.word_ngrams
+        if lo <= 1 <= hi:
+            cols.append((th & mask).astype(np.int64))
+            firsts.append(ts)
+            lasts.append(te)
+        if hi >= 2 and len(ts) > 1:
+            with np.errstate(over="ignore"):
+                ph = _mix(th[:-1] * _PAIR + th[1:])
+            same = owner(ts[:-1]) == owner(ts[1:])  # never a pair across two texts
+            cols.append((ph[same] & mask).astype(np.int64))
+            firsts.append(ts[:-1][same])
+            lasts.append(te[1:][same])
+
+    space = classes == _SPACE
+    a, b = _runs(~space)
+    if len(a):
+        # " w1 " " w2 " ...: each whitespace-separated word padded by one space each side;
+        # n-grams never cross two words.
+        lengths = b - a + 2
+        offsets = np.concatenate(([0], np.cumsum(lengths)))
+        padded = np.full(offsets[-1], 32, dtype=np.uint32)
+        inner = np.flatnonzero(~space)
+        slots = inner + np.repeat(offsets[:-1] + 1 - a, b - a)
+        padded[slots] = codes[inner]
+        pprefix = _prefix(padded, up)
+        word_of = np.repeat(np.arange(len(a)), lengths)
+        word_end = offsets[1:][word_of]
+        word_start = offsets[:-1][word_of]
+        per_pos_len = lengths[word_of]
+        pos = np.arange(len(padded), dtype=np.int64)
+        lo, hi = spec.char_ngrams
+        for n in range(lo, hi + 1):
+            # Every window inside one padded word; a padded word shorter than the smallest
+            # n counts once, whole (as scikit-learn's char_wb does).
+            s = pos[pos + n <= word_end]
+            e = s + n
+            if n == lo:
+                short = (pos == word_start) & (per_pos_len < lo)
+                if short.any():
+                    s = np.concatenate((s, pos[short]))
+                    e = np.concatenate((e, word_end[short]))
+            if not len(s):
+                continue
+            h = _span_hashes(pprefix, down, s, e)
+            cols.append(((h & mask) + np.uint64(spec.n_features)).astype(np.int64))
+            # Typed span: the padding spaces map to the word's first or last letter.
+            w = word_of[s]
+            inside = s - offsets[:-1][w] - 1  # offset of the window's start in the word
+            firsts.append(a[w] + np.clip(inside, 0, None))
+            lasts.append(np.minimum(a[w] + inside + n, b[w]) if with_spans else a[w])
+    if not cols:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty
+    columns = np.concatenate(cols)
+    starts = np.concatenate(firsts)
+    ends = np.concatenate(lasts)
+    return columns, starts, ends, owner(starts)
+
+
+def count_row(text: str, spec: NgramSpec) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted unique columns, their counts) for one text."""
+    cols = grams(text, spec)
+    assert isinstance(cols, np.ndarray)
+    return np.unique(cols, return_counts=True)
+
+
+#: Texts hashed together in one pass: one set of array operations for the whole chunk.
+_CHUNK_CHARS = 1 << 18
+
+
+def count_matrix(texts: Sequence[str], spec: NgramSpec) -> sp.csr_matrix:
+    """Raw n-gram counts of every text: a CSR matrix of `spec.width` columns.
+
+    Texts are joined by newlines (whitespace: no n-gram crosses it) and hashed a chunk at
+    a time, so a batch of short comments costs a few array operations, not a few per text.
+    """
+    rows: list[sp.csr_matrix] = []
+    start = 0
+    while start < len(texts):
+        stop, size = start, 0
+        while stop < len(texts) and (stop == start or size + len(texts[stop]) < _CHUNK_CHARS):
+            size += len(texts[stop]) + 1
+            stop += 1
+        rows.append(_count_chunk(texts[start:stop], spec))
+        start = stop
+    if not rows:
+        return sp.csr_matrix((0, spec.width), dtype=np.float32)
+    return sp.vstack(rows, format="csr")
+
+
+def _count_chunk(texts: Sequence[str], spec: NgramSpec) -> sp.csr_matrix:
+    lows = [lowercase(t) for t in texts]
+    lengths = np.array([len(t) + 1 for t in lows], dtype=np.int64)
+    text_starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    cols, _, _, owner = _occurrences("\n".join(lows), spec, text_starts, False)
+    keys, counts = np.unique(owner * spec.width + cols, return_counts=True)
+    row, col = np.divmod(keys, spec.width)
+    return sp.csr_matrix((counts.astype(np.float32), (row, col)),
+                         shape=(len(texts), spec.width))
