@@ -73,9 +73,9 @@ def _powers(base: np.uint64, n: int) -> np.ndarray:
     return out
 
 
-#: Powers kept for texts up to this many characters (2 x 8 bytes each: 2 MiB); a longer
+#: Powers kept for texts up to this many characters (2 x 8 bytes each: 4 MiB); a longer
 #: text gets its own, freed with it, so no input can grow what a worker keeps.
-_KEPT_POWERS = 1 << 17
+_KEPT_POWERS = 1 << 18
 _UP = _powers(_BASE, _KEPT_POWERS)
 _DOWN = _powers(_BASE_INV, _KEPT_POWERS)
 
@@ -185,6 +185,7 @@ def _occurrences(low: str, spec: NgramSpec, text_starts: np.ndarray | None,
     cols: list[np.ndarray] = []
     firsts: list[np.ndarray] = []  # typed position of each occurrence's first character
     lasts: list[np.ndarray] = []
+    char_words: list[np.ndarray] = []  # for character n-grams: the word they lie in
 
     def owner(positions: np.ndarray) -> np.ndarray:
         if text_starts is None:
@@ -242,18 +243,23 @@ def _occurrences(low: str, spec: NgramSpec, text_starts: np.ndarray | None,
                 continue
             h = _span_hashes(pprefix, down, s, e)
             cols.append(((h & mask) + np.uint64(spec.n_features)).astype(np.int64))
-            # Typed span: the padding spaces map to the word's first or last letter.
             w = word_of[s]
-            inside = s - offsets[:-1][w] - 1  # offset of the window's start in the word
-            firsts.append(a[w] + np.clip(inside, 0, None))
-            lasts.append(np.minimum(a[w] + inside + n, b[w]) if with_spans else a[w])
+            if with_spans:  # typed span: the padding spaces map to the word's letters
+                inside = s - offsets[:-1][w] - 1  # the window's start, within the word
+                firsts.append(a[w] + np.clip(inside, 0, None))
+                lasts.append(np.minimum(a[w] + inside + n, b[w]))
+            char_words.append(w)
     if not cols:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, empty
     columns = np.concatenate(cols)
-    starts = np.concatenate(firsts)
-    ends = np.concatenate(lasts)
-    return columns, starts, ends, owner(starts)
+    owners = np.concatenate(
+        [owner(f) for f in firsts[: len(cols) - len(char_words)]]
+        + ([owner(a)[np.concatenate(char_words)]] if char_words else []))
+    if not with_spans:
+        empty = np.zeros(0, dtype=np.int64)
+        return columns, empty, empty, owners
+    return columns, np.concatenate(firsts), np.concatenate(lasts), owners
 
 
 def count_row(text: str, spec: NgramSpec) -> tuple[np.ndarray, np.ndarray]:
@@ -263,8 +269,9 @@ def count_row(text: str, spec: NgramSpec) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(cols, return_counts=True)
 
 
-#: Texts hashed together in one pass: one set of array operations for the whole chunk.
-_CHUNK_CHARS = 1 << 18
+#: Texts hashed together in one pass: one set of array operations for the whole chunk
+#: (small enough that its padded form fits the kept power tables).
+_CHUNK_CHARS = 1 << 16
 
 
 def count_matrix(texts: Sequence[str], spec: NgramSpec) -> sp.csr_matrix:
