@@ -1,39 +1,60 @@
-"""Obfuscation robustness of the word lists (issue 4, item 4: the word-list part).
+"""Obfuscation robustness of the word lists (issue 4 item 4, issue 13 item 4).
 
-1. Banned-list hit rate: every banned entry (en, ru, kk) is written inside a sentence,
-   then obfuscated with each technique and with random mixes of them (fixed seed);
-   a variant counts as a hit if the matcher reports that same entry. Target: 100%.
-2. False positives: share of `discusses` and `other` rows of the shared labelled data
-   that any banned/suspect entry hits, matched on the raw case-folded text ("before")
-   and on the normalised text ("after"). Target: no increase.
+1. Banned-list catch rate, two generators: every banned entry (en, ru, kk) is written
+   inside a sentence, obfuscated, and counts as caught only if the matcher reports that
+   same entry with a span that is exactly the obfuscated text as typed (first to last
+   visible character). Generator 1 is below (each technique, and random mixes); the
+   matcher was tuned to it. Generator 2 (obfuscation_second.py) was written apart, with
+   its own tables: digits in any position, Latin/Cyrillic look-alikes both ways, spaced
+   and dotted phrases. Target: >= 99% for each.
+2. Scunthorpe table: innocent words that contain listed ones, plain and obfuscated by
+   generator 2, against every shipped list. Target: 0 hits.
+3. Holds on the shared labelled data: `discusses` and `other` rows that the banned or
+   suspect list flags. Target: no increase over the baseline.
+4. Time of one policy check (`run_policy`, no model) per 1,500-character comment built
+   from shared-data rows, and of the two word lists alone on the same comments.
 
-The classifier part (recall on obfuscated propaganda) is bench_classifier_obfuscation.py,
-which reuses the techniques below. Data is read at run time from $MODERATOR_SHARED_DATA or
+`--baseline REV` measures the same things with the `moderator` package of git revision
+REV (say `main`) in a subprocess of this run, with this tree's word lists and bench, and
+prints both side by side. The classifier part is bench_classifier_obfuscation.py, which
+reuses generator 1's techniques. Data is read at run time from $MODERATOR_SHARED_DATA or
 ../shared/data; no rows are copied into the repository.
 
-    .venv/bin/python bench/bench_obfuscation.py [--mixes 5] [--seed 4]
+    .venv/bin/python bench/bench_obfuscation.py [--baseline main] [--mixes 5] [--seed 4]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
+import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+
+import obfuscation_second
 
 from moderator import _chars
-from moderator.policy.terms import TermMatcher, load_wordlist
+from moderator.policy.engine import run_policy
+from moderator.policy.loader import load_policy
+from moderator.policy.terms import TermMatch, TermMatcher, load_wordlist
 from moderator.text import NormalizedText, normalize
+from moderator.types import Comment
 
 REPO = Path(__file__).resolve().parent.parent
 WORDLISTS = REPO / "rules" / "wordlists"
 LANGS = ("en", "ru", "kk")
 FRAME = {"en": "I say {} and mean it", "ru": "я говорю {} и точка", "kk": "мен {} деймін"}
+FRAME_2 = {"en": "so: {}, they wrote", "ru": "он написал «{}» и ушёл", "kk": "ол: {} — деп жазды"}
 
 # Look-alikes from the other script (the same tables the normaliser folds with, reversed
 # for Cyrillic so each letter has a Latin twin), and leetspeak per script.
@@ -122,54 +143,121 @@ MIX_ORDER = ["case", "confusables", "leetspeak", "repeats", "split-dot", "split-
              "split-dash", "zero-width", "fullwidth", "bidi"]
 
 
-def hit_rates(seed: int, mixes: int) -> bool:
+def _visible(ch: str) -> bool:
+    return ch.isalnum() or unicodedata.normalize("NFKC", ch) in "$@"
+
+
+def _typed_span(frame: str, variant: str) -> tuple[str, tuple[int, int]]:
+    """The framed text and the range of the variant in it, first to last visible character."""
+    offset = frame.index("{}")
+    shown = [i for i, ch in enumerate(variant) if _visible(ch)]
+    return frame.format(variant), (offset + shown[0], offset + shown[-1] + 1)
+
+
+def _generator_1(seed: int, mixes: int) -> Iterator[tuple[str, str, str, str]]:
+    """(language, entry, technique, variant) for every banned entry, as before issue 13."""
     rng = random.Random(seed)
-    totals: Counter[str] = Counter()
-    hits: Counter[str] = Counter()
-    misses: list[tuple[str, str]] = []
+    for lang, entry in _banned():
+        clean = entry.replace("*", "")
+        variants = [(name, fn(clean, rng)) for name, fn in TECHNIQUES.items()]
+        for _ in range(mixes):
+            chosen = [n for n in MIX_ORDER if n in rng.sample(MIX_ORDER, rng.randint(2, 3))]
+            if sum(n.startswith("split") for n in chosen) > 1:
+                chosen = [*[n for n in chosen if not n.startswith("split")][:2], "split-dot"]
+            text = clean
+            for name in chosen:
+                text = TECHNIQUES[name](text, rng)
+            variants.append(("mixes", text))
+        for name, variant in [("clean", clean), *variants]:
+            yield lang, entry, name, variant
+
+
+def _generator_2(seed: int, rounds: int) -> Iterator[tuple[str, str, str, str]]:
+    rng = random.Random(f"second-{seed}")
+    for lang, entry in _banned():
+        clean = entry.replace("*", "")
+        for name, fn in obfuscation_second.TECHNIQUES.items():
+            for variant in dict.fromkeys(fn(clean, rng) for _ in range(rounds)):
+                yield lang, entry, name, variant
+
+
+def _banned() -> Iterator[tuple[str, str]]:
     for lang in LANGS:
-        entries = load_wordlist(WORDLISTS / lang / "banned.txt")
-        matcher = TermMatcher.from_entries(entries, source=f"{lang}/banned")
-        for entry in entries:
-            clean = entry.replace("*", "")
-            variants = [(name, fn(clean, rng)) for name, fn in TECHNIQUES.items()]
-            for _ in range(mixes):
-                chosen = [n for n in MIX_ORDER if n in rng.sample(MIX_ORDER, rng.randint(2, 3))]
-                if sum(n.startswith("split") for n in chosen) > 1:
-                    chosen = [*[n for n in chosen if not n.startswith("split")][:2], "split-dot"]
-                text = clean
-                for name in chosen:
-                    text = TECHNIQUES[name](text, rng)
-                variants.append(("mix:" + "+".join(chosen), text))
-            for name, variant in [("clean", clean), *variants]:
-                key = "mixes" if name.startswith("mix:") else name
-                totals[key] += 1
-                found = matcher.find(normalize(FRAME[lang].format(variant)), timeout=1.0)
-                if any(m.entry == entry for m in found):
-                    hits[key] += 1
-                else:
-                    misses.append((name, variant))
-    print(f"Banned-list hit rate (seed {seed}, {mixes} mixes per entry):")
-    for key in totals:
-        print(f"  {key:18s} {hits[key]:5d}/{totals[key]:<5d} {100 * hits[key] / totals[key]:6.1f}%")
-    overall = sum(hits.values()) / sum(totals.values())
-    print(f"  {'overall':18s} {sum(hits.values()):5d}/{sum(totals.values()):<5d}"
-          f" {100 * overall:6.1f}%")
-    for name, variant in misses[:12]:
-        print(f"  missed [{name}] {variant!r}")
-    return not misses
+        for entry in load_wordlist(WORDLISTS / lang / "banned.txt"):
+            yield lang, entry
 
 
-def _raw(text: str) -> NormalizedText:
-    folded = text.casefold()
-    folded = folded if len(folded) == len(text) else text.lower()
-    if len(folded) != len(text):
-        folded = text
-    n = len(text)
-    return NormalizedText(text, folded, tuple(range(n)), tuple(range(1, n + 1)))
+def catch_rates(variants: Iterator[tuple[str, str, str, str]], frames: dict[str, str],
+                ) -> dict[str, Any]:
+    """Per technique: [caught with the exact typed span, caught at all, variants]."""
+    matchers = {lang: TermMatcher.from_entries(load_wordlist(WORDLISTS / lang / "banned.txt"),
+                                               source=f"{lang}/banned") for lang in LANGS}
+    counts: dict[str, list[int]] = {}
+    misses: list[str] = []
+    for lang, entry, name, variant in variants:
+        text, span = _typed_span(frames[lang], variant)
+        normalized = normalize(text)
+        found = [m for m in matchers[lang].find(normalized, timeout=1.0) if m.entry == entry]
+        spans = {(s.start, s.end) for s in (normalized.span(m.start, m.end) for m in found)}
+        row = counts.setdefault(name, [0, 0, 0])
+        row[0] += span in spans
+        row[1] += bool(found)
+        row[2] += 1
+        if span not in spans:
+            got = ", ".join(repr(text[a:b]) for a, b in sorted(spans)) or "nothing"
+            misses.append(f"[{name}] {variant!r} -> {got}")
+    return {"counts": counts, "misses": misses}
 
 
-def false_positives(data: Path) -> bool:
+# Innocent words that contain listed ones (or read like them), in each script.
+SCUNTHORPE = [
+    "classic", "assassin", "Scunthorpe", "skill", "skills", "bass", "Essex", "Sussex", "grape",
+    "therapist", "cocktail", "spicy", "spices", "allspice", "passage", "embassy", "snigger",
+    "niggardly", "jihadist", "nazireth", "Kikeriki", "chinkapin", "zogby", "raggedy",
+    "heiligenschein", "deathtoll", "kindle", "dogmatic", "Spicer", "backwater",
+    "жидкость", "жидкий", "хачапури", "Хачатурян", "употреблять", "корабля", "застрахуй",
+    "бейсбол", "голубей", "зигзаг", "чуркин", "жидковат", "хачик", "бейджик",
+    "бейбітшілік", "қант", "қанша", "өлтірілді", "итбалық", "китап", "ақиқат", "тағам",
+]
+SCUNTHORPE_FRAMES = ("{}", "we said {} twice", "он сказал {} дважды")
+
+
+def scunthorpe(seed: int) -> dict[str, Any]:
+    """Hits of every shipped list on the innocent words, plain and obfuscated."""
+    entries = [e for path in sorted(WORDLISTS.glob("*/*.txt")) for e in load_wordlist(path)]
+    matcher = TermMatcher.from_entries(entries, source="shipped")
+    rng = random.Random(f"scunthorpe-{seed}")
+    techniques = [obfuscation_second.digits, obfuscation_second.digit_first,
+                  obfuscation_second.lookalike_some, obfuscation_second.lookalike_all,
+                  obfuscation_second.lookalike_zero_width]
+    words = set(SCUNTHORPE)
+    for word in SCUNTHORPE:
+        words |= {fn(word, rng) for fn in techniques for _ in range(3)}
+    hits: list[str] = []
+    total = 0
+    for word in sorted(words):
+        for frame in SCUNTHORPE_FRAMES:
+            total += 1
+            text = frame.format(word)
+            normalized = normalize(text)
+            for m in matcher.find(normalized, timeout=1.0):
+                span = normalized.span(m.start, m.end)
+                hits.append(f"{m.entry!r} <- {text[span.start:span.end]!r}")
+    return {"hits": hits, "total": total}
+
+
+def _rows(data: Path) -> Iterator[tuple[str, str, str]]:
+    """(key, label, text) of every `discusses` and `other` row."""
+    csv.field_size_limit(10_000_000)
+    for path in sorted(data.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for number, row in enumerate(csv.DictReader(handle)):
+                if row["label"] in ("discusses", "other"):
+                    yield f"{path.stem}:{number}", row["label"], row["text"]
+
+
+def holds(data: Path) -> dict[str, Any]:
+    """Rows each list flags, per label, and what it matched (as typed) in each such row."""
     matchers = {
         kind: TermMatcher.from_entries(
             [e for lang in LANGS for e in load_wordlist(WORDLISTS / lang / f"{kind}.txt")],
@@ -177,59 +265,189 @@ def false_positives(data: Path) -> bool:
         for kind in ("banned", "suspect")
     }
     rows: Counter[str] = Counter()
-    new_hits: Counter[tuple[str, str, str]] = Counter()
-    flagged: Counter[tuple[str, str, str]] = Counter()
-    started = time.perf_counter()
-    for path in sorted(data.glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                if row["label"] not in ("discusses", "other"):
-                    continue
-                rows[row["label"]] += 1
-                text = row["text"]
-                views = {"before": _raw(text), "after": normalize(text)}
-                for kind, matcher in matchers.items():
-                    found = {view: matcher.find(nt, timeout=1.0) for view, nt in views.items()}
-                    for view in views:
-                        flagged[(row["label"], kind, view)] += bool(found[view])
-                    if found["after"] and not found["before"]:
-                        after = views["after"]
-                        new_hits.update(
-                            (kind, m.entry, text[after.span(m.start, m.end).start:
-                                                 after.span(m.start, m.end).end])
-                            for m in found["after"])
-    elapsed = time.perf_counter() - started
-    print(f"\nFalse positives on the shared data ({sum(rows.values())} rows, {elapsed:.1f} s):")
-    ok = True
+    flagged: dict[str, dict[str, list[str]]] = {"banned": {}, "suspect": {}}
+    labels: dict[str, str] = {}
+    for key, label, text in _rows(data):
+        rows[label] += 1
+        normalized = normalize(text)
+        for kind, matcher in matchers.items():
+            found = matcher.find(normalized, timeout=1.0)
+            if found:
+                labels[key] = label
+                flagged[kind][key] = [_as_typed(m, normalized) for m in found]
+    return {"rows": dict(rows), "flagged": flagged, "labels": labels}
+
+
+def _as_typed(match: TermMatch, normalized: NormalizedText) -> str:
+    span = normalized.span(match.start, match.end)
+    return f"{match.entry!r} <- {normalized.original[span.start:span.end]!r}"
+
+
+def _comments(data: Path, count: int, seed: int) -> list[str]:
+    """`count` comments of 1,500 characters, each made of shared-data rows run together."""
+    texts = [text for _, _, text in _rows(data)]
+    rng = random.Random(f"timing-{seed}")
+    comments = []
+    for _ in range(count):
+        parts: list[str] = []
+        while sum(map(len, parts)) < 1500:
+            parts.append(rng.choice(texts))
+        comments.append(" ".join(parts)[:1500])
+    return comments
+
+
+def timing(data: Path, seed: int, count: int = 300) -> dict[str, float]:
+    """Mean microseconds per 1,500-character comment: the policy check, the word lists alone."""
+    comments = _comments(data, count, seed)
+    policy = load_policy(REPO / "rules" / "policies" / "default.toml")
+    matchers = [TermMatcher.from_entries(
+        [e for lang in LANGS for e in load_wordlist(WORDLISTS / lang / f"{kind}.txt")],
+        source=kind) for kind in ("banned", "suspect")]
+
+    def check(text: str) -> None:
+        run_policy(Comment({"comment": text, "name": "A Reader",
+                            "email": "reader@example.org"}), policy, None)
+
+    def lists(text: str) -> None:
+        normalized = normalize(text)
+        for matcher in matchers:
+            matcher.find(normalized, timeout=1.0)
+
+    out = {}
+    for name, fn in (("policy check", check), ("word lists", lists)):
+        for text in comments[:20]:
+            fn(text)  # warm up
+        rounds = []
+        for _ in range(3):
+            started = time.perf_counter()
+            for text in comments:
+                fn(text)
+            rounds.append((time.perf_counter() - started) / len(comments) * 1e6)
+        out[name] = statistics.median(rounds)
+    return out
+
+
+def measure(seed: int, mixes: int, rounds: int, data: Path | None) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "generator 1": catch_rates(_generator_1(seed, mixes), FRAME),
+        "generator 2": catch_rates(_generator_2(seed, rounds), FRAME_2),
+        "scunthorpe": scunthorpe(seed),
+    }
+    if data is not None:
+        result["timing"] = timing(data, seed)
+        result["holds"] = holds(data)
+    return result
+
+
+def _baseline(rev: str, argv: list[str]) -> dict[str, Any]:
+    """The same measurements with revision `rev`'s `moderator` package, in a subprocess."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "moderator"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        out = Path(tmp) / "result.json"
+        env = {**os.environ, "PYTHONPATH": tmp}
+        subprocess.run([sys.executable, __file__, *argv, "--json", str(out)], env=env,
+                       check=True)
+        return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _print_rates(name: str, results: dict[str, dict[str, Any]]) -> bool:
+    print(f"\n{name}: caught with the exact typed span (caught at all) / variants")
+    sides = list(results)
+    print(f"  {'technique':26s}" + "".join(f"{side:>28s}" for side in sides))
+    keys = list(results[sides[-1]][name]["counts"])
+    totals = {side: [0, 0, 0] for side in sides}
+    for key in keys:
+        line = f"  {key:26s}"
+        for side in sides:
+            row = results[side][name]["counts"].get(key, [0, 0, 0])
+            totals[side] = [t + r for t, r in zip(totals[side], row, strict=True)]
+            line += f"{row[0]:>8d} ({row[1]:>5d}) /{row[2]:>5d} {100 * row[0] / row[2]:6.1f}%"
+        print(line)
+    line = f"  {'overall':26s}"
+    for side in sides:
+        t = totals[side]
+        line += f"{t[0]:>8d} ({t[1]:>5d}) /{t[2]:>5d} {100 * t[0] / t[2]:6.1f}%"
+    print(line)
+    this = results[sides[-1]][name]
+    for miss in this["misses"][:15]:
+        print(f"  missed ({sides[-1]}): {miss}")
+    if len(this["misses"]) > 15:
+        print(f"  ... and {len(this['misses']) - 15} more")
+    caught, _, total = totals[sides[-1]]
+    return caught >= 0.99 * total
+
+
+def report(results: dict[str, dict[str, Any]]) -> bool:
+    """Print every side's numbers; True if this tree meets the targets."""
+    sides = list(results)
+    ok = _print_rates("generator 1", results)
+    ok = _print_rates("generator 2", results) and ok
+    print("\nScunthorpe table (every shipped list; hits must be 0):")
+    for side in sides:
+        table = results[side]["scunthorpe"]
+        print(f"  {side:10s} {len(table['hits'])} hits on {table['total']} texts")
+        for hit in table["hits"][:10]:
+            print(f"    {hit}")
+    ok = ok and not results[sides[-1]]["scunthorpe"]["hits"]
+    if "timing" not in results[sides[-1]]:
+        print("\nshared data not found: timing and holds skipped")
+        return ok
+    print("\nTime per 1,500-character comment (median of 3 rounds over 300 comments):")
+    for key in results[sides[-1]]["timing"]:
+        print(f"  {key:14s}" + "".join(f"  {side} {results[side]['timing'][key]:8.0f} us"
+                                       for side in sides))
+    this = results[sides[-1]]["holds"]
+    print(f"\nHolds on the shared data ({sum(this['rows'].values())} discusses/other rows):")
     for label in ("discusses", "other"):
         for kind in ("banned", "suspect"):
-            before, after = flagged[(label, kind, "before")], flagged[(label, kind, "after")]
-            ok = ok and after <= before
-            print(f"  {label:9s} {kind:7s} before {before:5d} ({100 * before / rows[label]:.2f}%)"
-                  f"  after {after:5d} ({100 * after / rows[label]:.2f}%)")
-    # Rows hit only after normalisation, by entry and the word as written: a listed word
-    # spelled with accents or letter runs is a true catch; anything else is a false positive.
-    for (kind, entry, word), count in new_hits.most_common(20):
-        print(f"  new after normalising: {kind} {entry!r} <- {word!r} x{count}")
+            line = f"  {label:9s} {kind:7s}"
+            counts = []
+            for side in sides:
+                held = results[side]["holds"]
+                n = sum(held["labels"][key] == label for key in held["flagged"][kind])
+                counts.append(n)
+                line += f"  {side} {n:5d} ({100 * n / held['rows'][label]:.2f}%)"
+            print(line)
+            ok = ok and counts[-1] <= counts[0]
+    if len(sides) > 1:
+        before = results[sides[0]]["holds"]["flagged"]
+        for kind in ("banned", "suspect"):
+            new = [key for key in this["flagged"][kind] if key not in before[kind]]
+            gone = [key for key in before[kind] if key not in this["flagged"][kind]]
+            print(f"  {kind}: {len(new)} rows newly flagged, {len(gone)} no longer")
+            for key in new[:10]:
+                found = "; ".join(this["flagged"][kind][key])
+                print(f"    new ({this['labels'][key]}): {found}")
     return ok
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=4)
-    parser.add_argument("--mixes", type=int, default=5)
-    parser.add_argument("--skip-data", action="store_true", help="only the hit-rate part")
+    parser.add_argument("--mixes", type=int, default=5, help="generator 1 mixes per entry")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="generator 2 variants per technique and entry")
+    parser.add_argument("--skip-data", action="store_true", help="no timing and holds")
+    parser.add_argument("--baseline", metavar="REV", help="also measure git revision REV")
+    parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    ok = hit_rates(args.seed, args.mixes)
-    if args.skip_data:
-        return 0 if ok else 1
     configured = os.environ.get("MODERATOR_SHARED_DATA")
-    data = Path(configured) if configured else REPO.parent / "shared" / "data"
-    if (data / "README.md").is_file():
-        ok = false_positives(data) and ok
-    else:
-        print(f"\nshared data not found at {data}: false-positive check skipped")
-    return 0 if ok else 1
+    data: Path | None = Path(configured) if configured else REPO.parent / "shared" / "data"
+    if args.skip_data or not (data / "README.md").is_file():
+        data = None
+    if args.json:
+        args.json.write_text(json.dumps(measure(args.seed, args.mixes, args.rounds, data)),
+                             encoding="utf-8")
+        return 0
+    results = {}
+    if args.baseline:
+        argv = [f"--seed={args.seed}", f"--mixes={args.mixes}", f"--rounds={args.rounds}"]
+        argv += ["--skip-data"] * (data is None)
+        results[args.baseline] = _baseline(args.baseline, argv)
+    results["this tree"] = measure(args.seed, args.mixes, args.rounds, data)
+    return 0 if report(results) else 1
 
 
 if __name__ == "__main__":
