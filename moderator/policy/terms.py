@@ -11,13 +11,16 @@ Entry syntax, one per line in a word list:
   ``террористов``); ``*`` only at the end of a word, after at least three letters.
 
 Matches are whole words in any script: a letter, mark or digit on either side
-means no match, so ``ass`` never fires inside ``classic``. Two tolerances undo
-what the normaliser cannot decide alone: a single letter of an entry also
-matches a doubled one (the normaliser cuts ``kiiilll`` to ``kiill``), and the
-leetspeak pairs that are ambiguous (``1``/``|`` for Latin i or l, ``3`` for
-Cyrillic е or з) match either letter; ``4``, which the normaliser writes as Cyrillic ч,
-is also read as а (``джих4д``): an entry's а matches ч, but its ч (``хач``) stays ч,
-so ``хаа`` is not ``хач``.
+means no match, so ``ass`` never fires inside ``classic``. Each letter of an entry is a
+class of what may stand for it (moderator.policy.readings): its look-alike in the other
+script (``cmeptь``, ``кіке``), the digits typed for it (``4ll``, ``7he``, ``$1eg``), the
+ambiguous leetspeak twins (``1`` for i or l, ``3`` for е or з; an entry's а also matches
+``4`` and ч, but its ч stays ч, so ``хаа`` is not ``хач``). A single letter of an entry
+also matches a doubled one (the normaliser cuts ``kiiilll`` to ``kiill``). The text
+scanned is the normalised text with typed digits put back and spaced single letters
+closed up (moderator.policy.view: ``d e a t h   t o``). A one-word entry of letters
+never matches what reads as a number (``209``, ``20g`` are not ``zog``, Latin ``x44``
+is not ``хач``).
 """
 
 from __future__ import annotations
@@ -27,13 +30,15 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 import regex
 
-from moderator import _chars
 from moderator.errors import PolicyError
+from moderator.policy import view
+from moderator.policy.readings import letter_class, may_double
 from moderator.text import SHORT_TEXT, NormalizedText, normalize
 
 # `\b` first: the regex engine skips non-boundaries fast (3x quicker than the
@@ -48,10 +53,11 @@ _STEM_TAIL = r"[\p{L}\p{M}\p{N}]*+"
 # (`вступайвигил`, from `в с т у п а й в и г и л`): the gap between words may be empty.
 _INNER_STEM_TAIL = r"[\p{L}\p{M}\p{N}]*"
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
-_RUN = regex.compile(r"(.)\1*", regex.DOTALL)
+# What a one-word entry of letters must not match: a number, a number and a unit (`20g`),
+# or a Latin letter and a two-digit number (`x44`, `z09`: models, like the normaliser's
+# `g7`; Cyrillic `х44` is no model).
+_NUMBER_LIKE = regex.compile(r"[\d$@]+(?:[.,]\d+)*\p{L}{0,2}|[a-z][\d$@]{1,2}")
 _BAD_STAR = regex.compile(r"(?<![\p{L}\p{M}\p{N}])\*|\*(?![\s\p{P}]|$)")
-_EQUIVALENT = {"i": "[il]", "е": "[ез]", "а": "[ач]"}
-_TWIN_KEY = str.maketrans({"l": "i", "з": "е"})  # twins share one key so their runs merge
 _MIN_STEM = 3
 _END = ""  # trie key marking the end of an entry (no unit is empty)
 
@@ -114,9 +120,11 @@ SHORT_CACHE_SIZE = 4096
 class TermMatcher:
     """All entries of a rule in one compiled regex, run under a timeout."""
 
-    def __init__(self, pattern: regex.Pattern[str] | None, entries: tuple[str, ...]) -> None:
+    def __init__(self, pattern: regex.Pattern[str] | None, entries: tuple[str, ...],
+                 words: frozenset[int] = frozenset()) -> None:
         self._pattern = pattern
         self._entries = entries
+        self._words = words  # one-word entries of letters only: never a number
         self._short: OrderedDict[NormalizedText, tuple[TermMatch, ...]] = OrderedDict()
 
     @classmethod
@@ -147,7 +155,9 @@ class TermMatcher:
             for unit in units:
                 node = node.setdefault(unit, {})
             node[_END] = index
-        return cls(regex.compile(f"{_LEFT}{_emit(trie)}{_RIGHT}"), kept)
+        words = frozenset(i for i, entry in enumerate(kept)
+                          if _WORD.fullmatch(entry.rstrip("*")) and not regex.search(r"\d", entry))
+        return cls(regex.compile(f"{_LEFT}{_emit(trie)}{_RIGHT}"), kept, words)
 
     @property
     def entries(self) -> tuple[str, ...]:
@@ -184,23 +194,28 @@ class TermMatcher:
         deadline = time.monotonic() + timeout
         leading, trailing = text.glued_letters()
         if not (leading or trailing):
-            return self._scan(text.text, deadline)
+            return self._scan(text, text.text, deadline)
         found: list[TermMatch] = []
         for blanked in dict.fromkeys((leading + trailing, trailing, leading, ())):
             chars = list(text.text)
             for position in blanked:
                 chars[position] = " "
-            for hit in self._scan("".join(chars), deadline):
+            for hit in self._scan(text, "".join(chars), deadline):
                 if not any(hit.start < kept.end and kept.start < hit.end for kept in found):
                     found.append(hit)
         return sorted(found, key=lambda hit: hit.start)
 
-    def _scan(self, text: str, deadline: float) -> list[TermMatch]:
+    def _scan(self, text: NormalizedText, scanned: str, deadline: float) -> list[TermMatch]:
+        """Hits in `scanned` (the normalised text, maybe blanked), through the matcher's view."""
         assert self._pattern is not None
-        return [
-            TermMatch(self._entries[int(m.lastgroup[1:])], m.start(), m.end())
-            for m in self._pattern.finditer(text, timeout=max(deadline - time.monotonic(), 0.0))
-        ]
+        seen, index = view.build(text, scanned)
+        hits = []
+        for m in self._pattern.finditer(seen, timeout=max(deadline - time.monotonic(), 0.0)):
+            entry = int(m.lastgroup[1:])
+            if entry in self._words and _NUMBER_LIKE.fullmatch(m.group()):
+                continue
+            hits.append(TermMatch(self._entries[entry], index[m.start()], index[m.end() - 1] + 1))
+        return hits
 
 
 def _emit(node: dict[str, Any]) -> str:
@@ -236,25 +251,26 @@ def _entry_units(entry: str) -> tuple[str, ...]:
 
 def _word_units(word: str, stem: bool) -> list[str]:
     """One unit per run of a letter (or of twin letters such as i/l, whose runs merge)."""
-    if len(word) == 1 and word.isalpha() and (twin := _script_twin(word)):
-        # A one-letter word is never "mixed script", so the normaliser cannot tell that
-        # Latin `k` in `присоединяйтесь k халифату` stands for Cyrillic `к`; accept either.
-        return [f"[{regex.escape(word)}{regex.escape(twin)}]{{1,2}}"]
     parts = []
-    for run in _RUN.finditer(word.translate(_TWIN_KEY)):
-        char, count = run.group(1), len(run.group())
-        twin = _EQUIVALENT.get(char)
-        if twin:
-            # Each twin letter may have been doubled or swapped for its twin: 1..2 per letter.
-            parts.append(f"{twin}{{{count},{2 * count}}}")
-        elif char.isalpha():
-            parts.append(f"{regex.escape(char)}{{1,2}}" if count == 1 else
-                         f"{regex.escape(char)}{{{count}}}")
+    for key, run in groupby(word, key=lambda ch: _class(ch) if ch.isalpha() else ch):
+        letters = list(run)
+        count = len(letters)
+        if not letters[0].isalpha():
+            parts.append(regex.escape(key) * count)
+        elif may_double(letters[0]):
+            # Each may be doubled or a twin; three or more may be one letter's run, which the
+            # normaliser cuts to two (`кіll` folds to `кііі`, then `кіі`).
+            parts.append(f"{key}{{{min(count, 2)},{2 * count}}}")
         else:
-            parts.append(regex.escape(char) * count)
+            parts.append(f"{key}{{1,2}}" if count == 1 else f"{key}{{{count}}}")
     if stem:
         parts.append(_STEM_TAIL)
     return parts
+
+
+def _class(letter: str) -> str:
+    """The regex class of what may stand for `letter`; twins (i, l) get the same one."""
+    return "[" + "".join(regex.escape(ch) for ch in sorted(letter_class(letter))) + "]"
 
 
 def _four_as_a(entry: str, normalized: NormalizedText, match: regex.Match[str]) -> str:
@@ -266,8 +282,3 @@ def _four_as_a(entry: str, normalized: NormalizedText, match: regex.Match[str]) 
         "а" if ch == "ч" and entry[normalized.starts[i]] == "4" else ch
         for i, ch in enumerate(word, start=match.start())
     )
-
-
-def _script_twin(letter: str) -> str | None:
-    """The look-alike of a letter in the other script (Latin k <-> Cyrillic к), if any."""
-    return _chars.TO_CYRILLIC.get(ord(letter)) or _chars.TO_LATIN.get(ord(letter))

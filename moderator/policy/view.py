@@ -1,0 +1,111 @@
+"""The text the term matcher scans: normalised text, with two changes only it can afford.
+
+1. Digits are put back where the commenter typed them. The normaliser reads a digit as
+   one letter, chosen by the word's script (`4` is a in Latin, ч in Cyrillic) and only in
+   a word that is not a number (`4ll` and `7he` look like `5th`); the matcher's letter
+   classes (moderator.policy.readings) accept a digit for every letter it may stand for,
+   so it sees the digit itself and the whole entry decides.
+2. Runs of two or more single letters or digits, each pair split by the same short gap
+   of any separators, are closed up (`t o`, `t / o`, `х . 4 . 4`): the normaliser joins
+   only three or more letters, two of them letters, with a separator from its own list,
+   so a spaced two-letter word of a phrase (`d e a t h   t o   ...`) stays apart.
+
+Both keep an index from each character of the view to the normalised text.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+
+import regex
+
+from moderator.text import NormalizedText
+
+_DIGIT = regex.compile(r"[0-9]")
+# A stand-alone character, the same gap, another: `\b` first, which the engine skips
+# along fast (the normaliser made `_` a space, so `\w` is a letter, mark or digit here).
+# `$ @` inside a word (`і$1$`) are letters, not gaps.
+_SPACED = regex.compile(
+    r"\b(?<![$@])\w\b(?![$@])([^\w$@\r\n]{1,3})\w\b(?![$@])(?:\1\w\b(?![$@]))*")
+_WORD_CHAR = regex.compile(r"\w")
+_TYPED = regex.compile(r"[\p{L}\p{N}$@]")
+_LONG_RUN = regex.compile(r"(.)\1{2,}")
+# `$` or `@` the normaliser left at the start of a word (`$1eg` is a price to it).
+_SYMBOL_FIRST = regex.compile(r"(?<!\w)[$@]")
+
+
+def digits_typed(text: NormalizedText, scanned: str) -> tuple[str, Sequence[int]]:
+    """`scanned` (the normalised text, maybe blanked) with typed digits back, and its index.
+
+    A digit the normaliser read one for one goes back in its place. One that went into a
+    cut run together with letters (`xa4am`: Latin leetspeak makes `xaaam`, cut to `xam`)
+    brings the run back as typed, so `а 4 а` can be read as `а ч а`. A `$` or `@` left at
+    the start of a word is read as the letter (`$1eg`, `@ll`).
+    """
+    original = text.original
+    if "$" in scanned or "@" in scanned:
+        scanned = _SYMBOL_FIRST.sub(lambda m: "s" if m.group() == "$" else "a", scanned)
+    if _DIGIT.search(original) is None:
+        return scanned, range(len(scanned))
+    pieces: dict[int, str] = {}
+    starts, ends = text.starts, text.ends
+    for match in _DIGIT.finditer(original):
+        p = match.start()
+        i = bisect_right(starts, p) - 1
+        if i < 0 or i >= len(scanned) or scanned[i] == " " or not starts[i] <= p < ends[i]:
+            continue
+        if ends[i] == p + 1 and starts[i] == p:
+            pieces[i] = original[p]
+            continue
+        typed = _TYPED.findall(original[starts[i] : ends[i]].lower())
+        if any(ch.isalpha() for ch in typed):
+            pieces[i] = _LONG_RUN.sub(r"\1\1", "".join(typed))  # `4чччч` as `4чч`
+    if not pieces:
+        return scanned, range(len(scanned))
+    out: list[str] = []
+    pos = 0
+    for i in sorted(pieces):
+        out += (scanned[pos:i], pieces[i])
+        pos = i + 1
+    out.append(scanned[pos:])
+    if all(len(piece) == 1 for piece in pieces.values()):
+        return "".join(out), range(len(scanned))
+    index = [i for i in range(len(scanned)) for _ in pieces.get(i, "x")]
+    return "".join(out), index
+
+
+def close_spaced(view: str, index: Sequence[int]) -> tuple[str, Sequence[int]]:
+    """`view` with separators between stand-alone single letters dropped, and its index."""
+    runs = list(_SPACED.finditer(view))
+    if not runs:
+        return view, index
+    out: list[str] = []
+    kept: list[int] = []
+    pos = 0
+    for run in runs:
+        out.append(view[pos : run.start()])
+        kept.extend(index[pos : run.start()])
+        for letter in _WORD_CHAR.finditer(run.group()):
+            out.append(letter.group())
+            kept.extend(index[run.start() + letter.start() : run.start() + letter.end()])
+        pos = run.end()
+    out.append(view[pos:])
+    kept.extend(index[pos:])
+    return "".join(out), kept
+
+
+# The banned and suspect rules scan the same comment one after the other: the last view
+# is kept (one slot, replaced whole, so threads at worst build it twice).
+_last: tuple[NormalizedText, str, tuple[str, Sequence[int]]] | None = None
+
+
+def build(text: NormalizedText, scanned: str) -> tuple[str, Sequence[int]]:
+    """The view of `scanned` (digits back, spaced letters closed up) and its index."""
+    global _last
+    last = _last
+    if last is not None and last[0] is text and last[1] is scanned:
+        return last[2]
+    seen = close_spaced(*digits_typed(text, scanned))
+    _last = (text, scanned, seen)
+    return seen
