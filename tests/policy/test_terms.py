@@ -11,6 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from moderator.errors import PolicyError
+from moderator.policy.readings import letter_class
 from moderator.policy.terms import (
     MAX_ENTRIES_PER_RULE,
     MAX_WORDLIST_BYTES,
@@ -387,9 +388,9 @@ def test_matches_always_map_inside_the_original(text: str) -> None:
 @given(st.sampled_from(["ass", "kill", "sex", "жид", "қан", "бей", "террор"]),
        st.text(st.characters(categories=["L"]), min_size=1, max_size=5))
 def test_a_letter_glued_on_either_side_prevents_a_match(entry: str, extra: str) -> None:
-    # A glued copy of the entry's own edge letter (or its i/l, е/з twin) reads as a doubled
-    # letter, which the matcher tolerates on purpose (`killl`); any other letter blocks.
-    twins = {"i": "il", "l": "il", "е": "ез", "з": "ез"}
+    # A glued copy of the entry's own edge letter (or of anything its class reads as that
+    # letter: an i/l twin, a look-alike) reads as a doubled letter, which the matcher
+    # tolerates on purpose (`killl`, `бейu`); any other letter blocks.
     matcher = TermMatcher.from_entries([entry], source="t")
     for text, edge, at in ((extra + entry, entry[0], len(extra) - 1),
                            (entry + extra, entry[-1], len(entry))):
@@ -397,7 +398,7 @@ def test_a_letter_glued_on_either_side_prevents_a_match(entry: str, extra: str) 
         # The glued letter as normalised in context (`Tтеррор` folds its Latin T to т).
         glued_norm = "".join(ch for ch, a, b in zip(normalized.text, normalized.starts,
                                                      normalized.ends, strict=True) if a <= at < b)
-        assume(glued_norm and glued_norm not in twins.get(edge, edge))
+        assume(glued_norm and glued_norm not in letter_class(edge))
         if regex.fullmatch(r"\p{L}+", normalized.text):  # still one word after normalising
             assert matcher.find(normalized, timeout=1.0) == []
 
@@ -424,3 +425,83 @@ def test_the_cache_tells_apart_two_normalisations_of_the_same_input() -> None:
     plain = NormalizedText(typed, typed, tuple(range(6)), tuple(range(1, 7)))
     assert matcher.find(plain, timeout=1.0) == []  # three g's: not the entry as written
     assert [h.entry for h in matcher.find(normalize(typed), timeout=1.0)] == ["nigga"]
+
+
+def banned() -> TermMatcher:
+    entries = [entry for path in sorted(WORDLISTS.glob("*/banned.txt"))
+               for entry in load_wordlist(path)]
+    return TermMatcher.from_entries(entries, source="banned")
+
+
+BANNED = banned()
+
+# Issue 13 item 4: what an independent generator got past the matcher, one table per
+# class of miss; (text, entry, the hit exactly as typed).
+GAPS = {
+    "digit-short-or-first": [
+        ("kill 4ll jews", "kill all jews", "kill 4ll jews"),
+        ("kill 7he jews!", "kill the jews", "kill 7he jews"),
+        ("death t0 jews", "death to jews", "death t0 jews"),
+        ("so k1ll 4ll mu5l1m5 now", "kill all muslims", "k1ll 4ll mu5l1m5"),
+        ("$1eg heil", "sieg heil", "$1eg heil"),
+        ("@ll: kill @ll jews", "kill all jews", "kill @ll jews"),
+        ("d347h t0 7h3 j3w5", "death to the jews", "d347h t0 7h3 j3w5"),
+        ("a 5pic", "spic", "5pic"),
+        ("х4ч", "хач", "х4ч"),
+        ("он 6ей жид0в", "бей жидов", "6ей жид0в"),
+        ("хa4aм", "хачам", "хa4aм"),  # Latin leetspeak made `xaaam`, then `xam`
+    ],
+    "spaced-phrase": [
+        ("d e a t h   t o   j e w s", "death to jews", "d e a t h   t o   j e w s"),
+        ("d e a t h / t o / t h e / j e w s", "death to the jews",
+         "d e a t h / t o / t h e / j e w s"),
+        ("d-e-a-t-h . t-o , j-e-w-s", "death to jews", "d-e-a-t-h . t-o , j-e-w-s"),
+        ("j o i n   i s i s", "join isis", "j o i n   i s i s"),
+        ("х . 4 . ч и всё", "хач", "х . 4 . ч"),
+    ],
+    "lookalike-latin-for-cyrillic": [
+        ("cmeptb heBepHым", "смерть неверным", "cmeptb heBepHым"),
+        ("cmeptь\u200b hевepным", "смерть неверным", "cmeptь\u200b hевepным"),
+        ("6eй жuдoв", "бей жидов", "6eй жuдoв"),
+        ("y6e\u200bu HeBepHыx", "убей неверных", "y6e\u200bu HeBepHыx"),
+        ("вcтynau в urил", "вступай* в игил", "вcтynau в urил"),
+        ("xa4u", "хачи", "xa4u"),
+    ],
+    "lookalike-cyrillic-for-latin": [
+        ("кіll аll jеwѕ", "kill all jews", "кіll аll jеwѕ"),
+        ("Кі\u200dll тне jеwѕ", "kill the jews", "Кі\u200dll тне jеwѕ"),
+        ("неіl нitlег", "heil hitler", "неіl нitlег"),
+        ("гасе wаг поw", "race war now", "гасе wаг поw"),
+    ],
+    "dotted-russian": [
+        ("с.м.е.р.т.ь н.е.в.е.р.н.ы.м", "смерть неверным", "с.м.е.р.т.ь н.е.в.е.р.н.ы.м"),
+        ("с.м.е.р.т.ь. н.е.в.е.р.н.ы.м.", "смерть неверным", "с.м.е.р.т.ь. н.е.в.е.р.н.ы.м"),
+        ("б.е.й.ж.и.д.о.в", "бей жидов", "б.е.й.ж.и.д.о.в"),
+        ("у.б.е.й . н.е.в.е.р.н.ы.х", "убей неверных", "у.б.е.й . н.е.в.е.р.н.ы.х"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "entry", "hit"),
+    [pytest.param(*case, id=f"{name}-{i}")
+     for name, cases in GAPS.items() for i, case in enumerate(cases)],
+)
+def test_issue_13_gaps_are_caught_with_the_span_as_typed(text: str, entry: str, hit: str) -> None:
+    start = text.index(hit)
+    assert hits(text, BANNED) == [(entry, hit, (start, start + len(hit)))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["20g of sugar", "209", "5kg", "2069", "the 4ll", "7he", "x 4 4", "x44", "Nokia X44", "b52",
+     "а я в шоке", "t o", "кіт", "хаа", "xaa", "нет", "сила", "kill 4 all", "mail hitler"],
+)
+def test_new_readings_leave_ordinary_text_alone(text: str) -> None:
+    assert hits(text, shipped()) == []
+
+
+def test_a_number_is_never_a_one_word_entry() -> None:
+    matcher = TermMatcher.from_entries(["zog", "spic", "1488"], source="t")
+    assert hits("20g 209 2og z09", matcher) == []
+    assert [entry for entry, _, _ in hits("z0g 5pic 1488", matcher)] == ["zog", "spic", "1488"]

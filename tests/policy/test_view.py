@@ -1,0 +1,46 @@
+"""The matcher's view of a comment: typed digits back, spaced single letters closed up."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderator.policy import view
+from moderator.text import normalize
+
+
+def seen(text: str) -> str:
+    normalized = normalize(text)
+    out, index = view.build(normalized, normalized.text)
+    assert len(index) == len(out)
+    assert all(0 <= i < len(normalized.text) for i in index)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("j3ws", "j3ws"),  # the normaliser reads 3 as e; the matcher sees the 3
+        ("k1ll 4ll", "k1ll 4ll"),
+        ("$1eg @ll", "s1eg all"),  # a symbol first in a word is read as its letter
+        ("хa4aм", "xa4am"),  # a cut run with a digit in it comes back as typed
+        ("t o", "to"),
+        ("d e a t h   t o   j e w s", "death   to   jews"),
+        ("х . 4 . ч и всё", "х4ч и все"),  # a different gap ends the run: `и` stays apart
+        ("і$1$", "і$1$"),  # `$` inside a word is no gap
+        ("plain text, 2024", "plain text, 2024"),
+    ],
+)
+def test_view(text: str, expected: str) -> None:
+    assert seen(text) == expected
+
+
+def test_the_index_points_at_the_normalised_characters() -> None:
+    normalized = normalize("so t o it")
+    out, index = view.build(normalized, normalized.text)
+    assert out == "so to it"
+    assert [normalized.text[i] for i in index] == list(out)
+
+
+def test_the_view_is_reused_for_the_same_text() -> None:
+    normalized = normalize("d e a t h   t o")
+    assert view.build(normalized, normalized.text) is view.build(normalized, normalized.text)
