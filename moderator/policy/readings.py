@@ -50,8 +50,14 @@ _TWIN_OF = {ch: pair for pair in _TWINS for ch in pair}
 
 
 def _stable(ch: str) -> bool:
-    """Can `ch` stand in normalised text (NFKC and case folding leave it as it is)?"""
-    return unicodedata.normalize("NFKC", ch) == ch and ch.casefold() == ch
+    """Can `ch` stand in normalised text (NFKC and case folding leave it), and is it a
+    character commenters type for a Latin or Cyrillic letter (ASCII, Greek, Cyrillic)?
+
+    Cherokee, Armenian or Lisu look-alikes typed for a whole word are left out: each class
+    stays a small range of code points, which keeps the compiled pattern fast.
+    """
+    return (unicodedata.normalize("NFKC", ch) == ch and ch.casefold() == ch
+            and (ch.isascii() or "\u0370" <= ch <= "\u052f"))
 
 
 def _lookalikes(letter: str) -> set[str]:
@@ -90,3 +96,4 @@ def letter_class(letter: str) -> frozenset[str]:
 def may_double(letter: str) -> bool:
     """May each letter of a run of `letter` stand twice (a twin swapped in, or `а` as `ч`)?"""
     return letter in _TWIN_OF or letter == "а"
+
