@@ -4,7 +4,8 @@
    one letter, chosen by the word's script (`4` is a in Latin, ч in Cyrillic) and only in
    a word that is not a number (`4ll` and `7he` look like `5th`); the matcher's letter
    classes (moderator.policy.readings) accept a digit for every letter it may stand for,
-   so it sees the digit itself and the whole entry decides.
+   so it sees the digit itself and the whole entry decides. A `$` or `@` the normaliser
+   left at the start of a word (`$1eg` is a price to it) is read as s or a.
 2. Runs of two or more single letters or digits, each pair split by the same short gap
    of any separators, are closed up (`t o`, `t / o`, `х . 4 . 4`): the normaliser joins
    only three or more letters, two of them letters, with a separator from its own list,
