@@ -16,7 +16,7 @@ of what a commenter may have typed for it, as it stands after normalisation:
 * what the normaliser writes for any of these (its look-alike folds, its leetspeak letter
   where a run of digits was cut), so no context of the normaliser's makes a miss.
 
-The twins the normaliser cannot tell apart (`1 |` for i or l, `3` for е or з) share one
+The twins the normaliser cannot tell apart (`1` for i or l, `3` for е or з) share one
 class, so their runs merge; `4` is ч or а, so Cyrillic а's class holds ч (`джих4д`), but
 ч's does not hold а (`хаа` is not `хач`).
 """
