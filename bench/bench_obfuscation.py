@@ -15,11 +15,12 @@
    from shared-data rows, and of the two word lists alone (normalising included) on the
    same comments; with a baseline, the two sides take turns.
 
-Parts 2-4 are in wordlist_checks.py. `--baseline REV` measures the same things with the `moderator` package of git revision
-REV (say `main`) in a subprocess of this run, with this tree's word lists and bench, and
-prints both side by side. The classifier part is bench_classifier_obfuscation.py, which
-reuses generator 1's techniques. Data is read at run time from $MODERATOR_SHARED_DATA or
-../shared/data; no rows are copied into the repository.
+Parts 2-4 are in wordlist_checks.py. `--baseline REV` measures the same things with the
+`moderator` package of git revision REV (say `main`) in a subprocess of this run, with this
+tree's word lists and bench, and prints both side by side. The classifier part is
+bench_classifier_obfuscation.py, which reuses generator 1's techniques. Data is read at
+run time from $MODERATOR_SHARED_DATA or ../shared/data; no rows are copied into the
+repository.
 
     .venv/bin/python bench/bench_obfuscation.py [--baseline main] [--mixes 5] [--seed 4]
 """
