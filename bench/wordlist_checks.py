@@ -52,7 +52,8 @@ def scunthorpe(seed: int) -> dict[str, Any]:
     rng = random.Random(f"scunthorpe-{seed}")
     techniques = [obfuscation_second.digits, obfuscation_second.digit_first,
                   obfuscation_second.lookalike_some, obfuscation_second.lookalike_all,
-                  obfuscation_second.lookalike_zero_width]
+                  obfuscation_second.lookalike_zero_width, obfuscation_second.spaced,
+                  obfuscation_second.dotted]
     words = set(SCUNTHORPE)
     for word in SCUNTHORPE:
         words |= {fn(word, rng) for fn in techniques for _ in range(3)}
