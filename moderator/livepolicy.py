@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def policy_digest(policy_path: Path) -> str:
-    """sha256 over the policy TOML files and the word lists next to them (names and bytes).
+    """sha256 over the policy TOML files, the word lists and incitement data next to them.
 
     Shows in /healthz, so an edit that kept its `version` string is still told apart.
     """
@@ -30,6 +30,9 @@ def policy_digest(policy_path: Path) -> str:
     wordlists = folder.resolve().parent / "wordlists"
     if wordlists.is_dir():
         files += sorted(p for p in wordlists.rglob("*.txt") if p.is_file())
+    incitement = folder.resolve().parent / "incitement"
+    if incitement.is_dir():
+        files += sorted(p for p in incitement.rglob("*") if p.suffix in (".txt", ".toml"))
     digest = hashlib.sha256()
     for file in files:
         digest.update(file.name.encode() + b"\0")

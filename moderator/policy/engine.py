@@ -217,6 +217,36 @@ def check_patterns(ctx: CheckContext) -> list[Finding]:
     return findings
 
 
+def check_incitement(ctx: CheckContext) -> list[Finding]:
+    """Calls to violence, recruitment, glorification (`moderator/policy/incitement.py`).
+
+    Reads the normalised text the word lists already made, so it costs one word split
+    and a set look-up on a comment with no trigger word.
+    """
+    rule = ctx.policy.incitement
+    if rule is None:
+        return []
+    findings = []
+    for name in ctx.content_fields(rule.fields):
+        text = ctx.normalized(name)
+        per_code: dict[str, int] = {}
+        for hit in rule.matcher.find(text.text):
+            if per_code.get(hit.code, 0) >= MAX_FINDINGS_PER_RULE:
+                continue
+            per_code[hit.code] = per_code.get(hit.code, 0) + 1
+            findings.append(
+                Finding(
+                    f"incitement.{hit.code}",
+                    name,
+                    rule.actions[hit.code],
+                    rule.message,
+                    text.span(hit.start, hit.end),
+                    detail={"rule": "incitement", "lang": hit.lang},
+                )
+            )
+    return findings
+
+
 def check_links(ctx: CheckContext) -> list[Finding]:
     rule = ctx.policy.links
     if rule is None:
@@ -314,6 +344,7 @@ RULES: tuple[Rule, ...] = (
     check_email,
     check_terms,
     check_patterns,
+    check_incitement,
     check_links,
     check_classifier,
 )

@@ -9,11 +9,15 @@ from pathlib import Path
 import regex
 
 from moderator.errors import PolicyError, UnknownSiteError
+from moderator.policy.incitement import CODES as INCITEMENT_CODES
+from moderator.policy.incitement import IncitementMatcher
+from moderator.policy.incitement_lexicon import load_lexicon
 from moderator.policy.model import (
     FIELD_TYPES,
     ClassifierSettings,
     FailurePolicy,
     FieldSpec,
+    IncitementRule,
     LinkRule,
     PatternRule,
     Policy,
@@ -39,12 +43,20 @@ _LITERAL_WORD = regex.compile(r"(?<!\\)[\p{L}\p{N}]{2,12}")
 _MAX_UNITS = 24
 _MAX_PREFIXES = 6
 _SITE_RE = regex.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+_LANGUAGE_RE = regex.compile(r"[a-z]{2,3}")
+DEFAULT_INCITEMENT_MESSAGE = (
+    "This comment may call for violence or recruit for an armed group and is held for a "
+    "moderator."
+)
 
 
-def load_policy(path: Path, *, wordlist_dir: Path | None = None) -> Policy:
-    """Read one policy file. Word lists resolve against `wordlist_dir` (default: ../wordlists)."""
+def load_policy(path: Path, *, wordlist_dir: Path | None = None,
+                incitement_dir: Path | None = None) -> Policy:
+    """Read one policy file. Word lists resolve against `wordlist_dir` (default: ../wordlists),
+    incitement languages against `incitement_dir` (default: ../incitement)."""
     path = Path(path)
     wordlist_dir = wordlist_dir or path.resolve().parent.parent / "wordlists"
+    incitement_dir = incitement_dir or path.resolve().parent.parent / "incitement"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -76,6 +88,7 @@ def load_policy(path: Path, *, wordlist_dir: Path | None = None) -> Policy:
         links=_load_links(root, fields),
         classifier=_load_classifier(root, fields),
         failure=failure,
+        incitement=_load_incitement(root, fields, incitement_dir),
     )
     _check_evidence(policy)
     root.done()
@@ -246,6 +259,45 @@ def _load_links(root: Table, fields: dict[str, FieldSpec]) -> LinkRule | None:
     )
     table.done()
     return rule
+
+
+def _load_incitement(root: Table, fields: dict[str, FieldSpec],
+                     incitement_dir: Path) -> IncitementRule | None:
+    """`[incitement]`: enabled, languages, one `action` and/or `[incitement.actions]` per code."""
+    table = root.table("incitement")
+    if table is None:
+        return None
+    enabled = table.get("enabled", bool, True)
+    languages = table.string_list("languages", ("en", "ru", "kk"))
+    if not languages:
+        raise table.error("languages", "must name at least one language")
+    for lang in languages:
+        if not _LANGUAGE_RE.fullmatch(lang):
+            raise table.error("languages", f"{lang!r} is not a language code (2-3 letters)")
+        if not (incitement_dir / lang / "grammar.toml").is_file():
+            raise table.error("languages", f"{lang!r}: no {lang}/grammar.toml in the "
+                                           "incitement folder")
+    if len(set(languages)) != len(languages):
+        raise table.error("languages", "names a language twice")
+    action = table.action("action", Action.REVIEW)
+    actions = dict.fromkeys(INCITEMENT_CODES, action)
+    per_code = table.table("actions")
+    if per_code is not None:
+        for code in INCITEMENT_CODES:
+            actions[code] = per_code.action(code, action)
+        per_code.done()
+    default_fields = ("comment",) if "comment" in fields else _text_fields(fields)
+    names = _field_names(table, fields, default_fields)
+    for name in names:
+        if fields[name].type != "text":
+            raise table.error("fields", f"{name!r} is not a text field")
+    message = table.get("message", str, DEFAULT_INCITEMENT_MESSAGE)
+    table.done()
+    if not enabled:
+        return None
+    matcher = IncitementMatcher([load_lexicon(incitement_dir / lang, lang)
+                                 for lang in languages])
+    return IncitementRule(actions=actions, message=message, fields=names, matcher=matcher)
 
 
 def _threshold(table: Table, key: str) -> float | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import regex
 
+from moderator.policy.incitement import IncitementMatcher
 from moderator.policy.terms import TermMatcher
 from moderator.types import Action
 
@@ -82,6 +83,17 @@ class LinkRule:
 
 
 @dataclass(frozen=True, slots=True)
+class IncitementRule:
+    """Calls to violence, recruitment and glorification; an action per code."""
+
+    #: `violence`, `recruitment`, `glorification` -> what a hit of that kind asks for.
+    actions: dict[str, Action]
+    message: str
+    fields: tuple[str, ...]
+    matcher: IncitementMatcher
+
+
+@dataclass(frozen=True, slots=True)
 class ClassifierSettings:
     """Which model scores which field, and the score thresholds for review and reject."""
 
@@ -118,6 +130,8 @@ class Policy:
     links: LinkRule | None
     classifier: ClassifierSettings
     failure: FailurePolicy
+    #: None: the policy has no `[incitement]` section, or it is disabled.
+    incitement: IncitementRule | None = None
 
     @property
     def label(self) -> str:

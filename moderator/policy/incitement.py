@@ -1,0 +1,254 @@
+"""Calls to violence, recruitment and glorification, found by a small grammar per language.
+
+Why a grammar and not a word list: "kill" and "police" are in every news story; only
+a verb in a *calling* form (imperative, "let's", "must", a command infinitive, Kazakh
+"-у керек") with a target within a few words is a call, and not when it stands inside
+quotes or in a sentence that reports what someone said.
+
+Speed is the design: the text the engine already normalised is split into words once
+(`re`, faster than `regex` here), and one set look-up (`isdisjoint`) per language tells
+whether any trigger word is there at all. Nearly every comment stops there; only the
+rest is split again with positions and walked.
+
+* `incitement.violence`: a violence verb in a calling form with a target in the window,
+  or a short "death to ..." clause with a target;
+* `incitement.recruitment`: a joining verb in a calling form with a group in the window;
+* `incitement.glorification`: a martyr word with a praise word in the window.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from moderator.policy.incitement_forms import Form
+from moderator.policy.incitement_lexicon import Lexicon, Phrase, WordSet
+
+CODES = ("violence", "recruitment", "glorification")
+_WORD = re.compile(r"\w+")
+_SENTENCE_BREAK = frozenset(".!?;\n")
+_CLAUSE_BREAK = frozenset(".!?;\n,:—–()[]«»\"“”„‘")
+#: Quoted stretches (bounded, so a stray quote cannot cover the whole comment).
+_QUOTED = re.compile(
+    r"«[^»]{1,600}»|“[^”]{1,600}”|„[^“”]{1,600}[“”]|\"[^\"\n]{1,600}\"|‘[^’]{1,600}’"
+    r"|(?<!\w)'(?=\w)[^'\n]{1,600}(?<=[\w.!?,])'(?!\w)"
+)
+#: A "death to ..." clause is a call only when short: "Death to the infidels!", "Смерть
+#: неверным!"; "the death of a police officer shocked the town" is news.
+_DEATH_CLAUSE = 5
+_NEGATION_REACH = 3
+_CALLING_REACH = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One finding: its code, its range in the normalised text, and the words behind it."""
+
+    code: str
+    lang: str
+    start: int
+    end: int
+    trigger: str
+    partner: str
+
+
+class IncitementMatcher:
+    """All enabled languages' lexicons; `find` returns every hit in one normalised text."""
+
+    def __init__(self, lexicons: Sequence[Lexicon]) -> None:
+        self.lexicons = tuple(lexicons)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(lex.lang for lex in self.lexicons)
+
+    def find(self, text: str) -> list[Hit]:
+        words = _WORD.findall(text)
+        candidates = [lex for lex in self.lexicons
+                      if not lex.triggers.isdisjoint(words)
+                      or (lex.trigger_stems and any(s in text for s in lex.trigger_stems))]
+        if not candidates:
+            return []
+        doc = _Doc(text)
+        hits: dict[tuple[str, int, int], Hit] = {}
+        for lex in candidates:
+            for hit in _Walker(doc, lex).hits():
+                hits.setdefault((hit.code, hit.start, hit.end), hit)
+        return sorted(hits.values(), key=lambda h: (h.start, h.code))
+
+
+class _Doc:
+    """The text split into words with positions, clause and sentence breaks, and quotes."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        matches = list(_WORD.finditer(text))
+        self.words = [m.group() for m in matches]
+        self.starts = [m.start() for m in matches]
+        self.ends = [m.end() for m in matches]
+        self.clause_start: list[bool] = []
+        self.sentence: list[int] = []
+        sentence = 0
+        for k, start in enumerate(self.starts):
+            gap = text[self.ends[k - 1] if k else 0 : start]
+            if k and any(ch in _SENTENCE_BREAK for ch in gap):
+                sentence += 1
+            self.sentence.append(sentence)
+            self.clause_start.append(not k or any(ch in _CLAUSE_BREAK for ch in gap))
+        self._quoted: list[tuple[int, int]] | None = None
+
+    def quoted(self, index: int) -> bool:
+        if self._quoted is None:
+            self._quoted = [m.span() for m in _QUOTED.finditer(self.text)]
+        position = self.starts[index]
+        return any(a < position < b for a, b in self._quoted)
+
+    def sentence_range(self, index: int) -> range:
+        number = self.sentence[index]
+        lo = index
+        while lo > 0 and self.sentence[lo - 1] == number:
+            lo -= 1
+        hi = index
+        while hi + 1 < len(self.words) and self.sentence[hi + 1] == number:
+            hi += 1
+        return range(lo, hi + 1)
+
+    def clause_range(self, index: int) -> range:
+        lo = index
+        while lo > 0 and not self.clause_start[lo]:
+            lo -= 1
+        hi = index
+        while hi + 1 < len(self.words) and not self.clause_start[hi + 1]:
+            hi += 1
+        return range(lo, hi + 1)
+
+
+class _Walker:
+    """One language's grammar over one document."""
+
+    def __init__(self, doc: _Doc, lex: Lexicon) -> None:
+        self.doc = doc
+        self.lex = lex
+
+    def hits(self) -> list[Hit]:
+        found = []
+        lex, words = self.lex, self.doc.words
+        for i, word in enumerate(words):
+            form = lex.violence.get(word)
+            if form is not None and self._calling(i, form):
+                partner = self._partner(i, lex.targets)
+                if partner is not None and self._stands(i, partner):
+                    found.append(self._hit("violence", i, partner))
+            if word in lex.death:
+                partner = self._death_target(i)
+                if partner is not None and self._stands(i, partner):
+                    found.append(self._hit("violence", i, partner))
+            form = lex.join.get(word)
+            if form is not None and self._calling(i, form):
+                partner = self._partner(i, lex.groups)
+                if partner is not None and self._stands(i, partner):
+                    found.append(self._hit("recruitment", i, partner))
+            if lex.martyrs.has(word):
+                partner = self._praise(i)
+                if partner is not None and self._stands(i, partner):
+                    found.append(self._hit("glorification", i, partner))
+        return found
+
+    def _hit(self, code: str, i: int, j: int) -> Hit:
+        doc = self.doc
+        a, b = min(i, j), max(i, j)
+        return Hit(code, self.lex.lang, doc.starts[a], doc.ends[b], doc.words[i], doc.words[j])
+
+    def _calling(self, i: int, form: Form) -> bool:
+        """Is the verb at `i` a call: imperative, or a base form where a call puts one?"""
+        doc, lex = self.doc, self.lex
+        if self._negated(i):
+            return False
+        if form is Form.IMPERATIVE:
+            return True
+        if form is Form.NECESSITY:
+            for k in range(i + 1, min(i + 3, len(doc.words))):
+                if lex.necessity.has(doc.words[k]):
+                    after = doc.words[k + 1] if k + 1 < len(doc.words) else ""
+                    return after not in lex.negation_after
+            return False
+        if doc.clause_start[i]:
+            return True
+        lo = i
+        while lo > 0 and i - lo < _CALLING_REACH and not doc.clause_start[lo]:
+            lo -= 1
+            if any(_ends_with(doc.words, lo + 1, phrase) for phrase in lex.calling):
+                return not self._negated(lo)
+        return False
+
+    def _negated(self, i: int) -> bool:
+        """A negation within a few words before `i`, in its clause (`don't`, `не`, `нельзя`)."""
+        doc, lex = self.doc, self.lex
+        for end in range(i, max(i - _NEGATION_REACH, 0) - 1, -1):
+            if doc.clause_start[end]:
+                break
+            if any(_ends_with(doc.words, end, phrase) for phrase in lex.negation_before):
+                return True
+        return False
+
+    def _partner(self, i: int, wanted: WordSet) -> int | None:
+        """The nearest wanted word in the window, within the sentence, not past a blocker;
+        on a tie, the side the language puts its objects on."""
+        doc, lex = self.doc, self.lex
+        sentence = doc.sentence[i]
+        after = None
+        for k in range(i + 1, min(i + 1 + lex.after, len(doc.words))):
+            if doc.sentence[k] != sentence or doc.words[k] in lex.blockers:
+                break
+            if wanted.has(doc.words[k]):
+                after = k
+                break
+        before = None
+        for k in range(i - 1, max(i - 1 - lex.before, -1), -1):
+            if doc.sentence[k] != sentence:
+                break
+            if wanted.has(doc.words[k]):
+                before = k
+                break
+        if after is None or before is None:
+            return after if before is None else before
+        object_first = lex.before > lex.after
+        return before if (i - before, not object_first) <= (after - i, object_first) else after
+
+    def _death_target(self, i: int) -> int | None:
+        clause = self.doc.clause_range(i)
+        if len(clause) > _DEATH_CLAUSE:
+            return None
+        for k in clause:
+            if k != i and self.lex.targets.has(self.doc.words[k]):
+                return k
+        return None
+
+    def _praise(self, i: int) -> int | None:
+        doc, lex = self.doc, self.lex
+        reach = max(lex.before, lex.after) + 1
+        sentence = doc.sentence[i]
+        for k in range(max(i - reach, 0), min(i + reach + 1, len(doc.words))):
+            if k != i and doc.sentence[k] == sentence and lex.praise.has(doc.words[k]):
+                lo, hi = min(i, k), max(i, k)
+                if any(self._negated(m) for m in range(lo, hi + 1)):
+                    return None
+                if any(doc.words[m] in lex.negation_after for m in range(lo, hi + 2)
+                       if m < len(doc.words)):
+                    return None
+                return k
+        return None
+
+    def _stands(self, i: int, j: int) -> bool:
+        """Not quoted and not reported: no reporting word anywhere in the sentence."""
+        doc, lex = self.doc, self.lex
+        if doc.quoted(i) or doc.quoted(j):
+            return False
+        return not any(lex.reporting.has(doc.words[k]) for k in doc.sentence_range(i))
+
+
+def _ends_with(words: list[str], end: int, phrase: Phrase) -> bool:
+    """Do the words before index `end` (exclusive) end with `phrase`?"""
+    start = end - len(phrase)
+    return start >= 0 and tuple(words[start:end]) == phrase

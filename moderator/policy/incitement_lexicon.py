@@ -1,0 +1,230 @@
+"""One language's incitement data (`rules/incitement/<lang>/`), read and expanded at load.
+
+A site edits plain files: `grammar.toml` (which grammar makes the forms, the window, and the
+small closed classes: calling words, negations, necessity and "death" words, blockers) and
+one word list per open class, one entry per line, `#` for comments, `stem*` for a prefix:
+
+    violence.txt   verbs of violence (lemmas; the grammar makes the calling forms)
+    targets.txt    who is attacked: police, officials, judges, "infidels", groups
+    join.txt       verbs of joining (join, вступить, қосыл)
+    groups.txt     what is joined: the caliphate, "the ranks", hijrah
+    martyrs.txt    martyr, шахид, шейіт
+    praise.txt     paradise, glory, hero
+    reporting.txt  said, заявил, деп: a sentence with one is reported speech
+
+Every problem is a `PolicyError` naming the file and the line or key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from moderator.errors import PolicyError
+from moderator.policy.incitement_forms import GRAMMARS, Form, fold, noun_forms, verb_forms
+
+LISTS = ("violence", "targets", "join", "groups", "martyrs", "praise", "reporting")
+_MAX_LIST_BYTES = 64 * 1024
+_MAX_WINDOW = 8
+_MIN_STEM = 3
+Phrase = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WordSet:
+    """Whole words (every form) and stems; a membership test is one set look-up or prefix test."""
+
+    words: frozenset[str]
+    stems: tuple[str, ...]
+
+    def has(self, word: str) -> bool:
+        return word in self.words or (bool(self.stems) and word.startswith(self.stems))
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Everything the matcher needs for one language, in the shape it looks things up in."""
+
+    lang: str
+    grammar: str
+    #: Tokens a target may stand before / after the verb (Kazakh puts the object first).
+    before: int
+    after: int
+    violence: dict[str, Form]
+    join: dict[str, Form]
+    targets: WordSet
+    groups: WordSet
+    martyrs: WordSet
+    praise: WordSet
+    reporting: WordSet
+    calling: tuple[Phrase, ...]
+    negation_before: tuple[Phrase, ...]
+    negation_after: frozenset[str]
+    necessity: WordSet
+    death: frozenset[str]
+    #: Words that end the object of a verb (`attack on police` is a noun phrase, not a call).
+    blockers: frozenset[str]
+    #: The cheap test run on every comment: any of these words, or any of these substrings.
+    triggers: frozenset[str]
+    trigger_stems: tuple[str, ...]
+
+
+#: Lexicons already built, by folder and its files' sizes and times: expanding Russian
+#: lemmas takes most of a second, and every site's policy (and every HUP) asks again.
+_CACHE: dict[tuple[str, str, tuple[tuple[str, int, int], ...]], Lexicon] = {}
+
+
+def load_lexicon(folder: Path, lang: str) -> Lexicon:
+    """Read `folder` (one language), or reuse it if no file changed; errors name the file."""
+    folder = Path(folder).resolve()
+    signature = tuple(
+        (p.name, st.st_size, st.st_mtime_ns)
+        for p in sorted(folder.glob("*")) if p.is_file() for st in (p.stat(),)
+    )
+    key = (str(folder), lang, signature)
+    lexicon = _CACHE.get(key)
+    if lexicon is None:
+        lexicon = _CACHE[key] = _build(folder, lang)
+    return lexicon
+
+
+def _build(folder: Path, lang: str) -> Lexicon:
+    grammar_file = folder / "grammar.toml"
+    try:
+        data = tomllib.loads(grammar_file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PolicyError(str(grammar_file), "(file)", f"cannot be read: {exc.strerror}") from exc
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise PolicyError(str(grammar_file), "(file)", f"is not valid TOML: {exc}") from exc
+    settings = _Settings(data, grammar_file)
+    grammar = settings.choice("grammar", GRAMMARS)
+    before = settings.window("before")
+    after = settings.window("after")
+    lists = {name: folder / f"{name}.txt" for name in LISTS}
+    violence = _verbs(grammar, lists["violence"])
+    join = _verbs(grammar, lists["join"])
+    martyrs = _words(grammar, lists["martyrs"])
+    death = frozenset(fold(w) for w in settings.words("death"))
+    lexicon = Lexicon(
+        lang=lang,
+        grammar=grammar,
+        before=before,
+        after=after,
+        violence=violence,
+        join=join,
+        targets=_words(grammar, lists["targets"]),
+        groups=_words(grammar, lists["groups"]),
+        martyrs=martyrs,
+        praise=_words(grammar, lists["praise"]),
+        reporting=_words(grammar, lists["reporting"]),
+        calling=tuple(_phrase(p) for p in settings.words("calling")),
+        negation_before=tuple(_phrase(p) for p in settings.words("negation_before")),
+        negation_after=frozenset(fold(w) for w in settings.words("negation_after")),
+        necessity=_word_set("listed", grammar_file, [(0, w) for w in settings.words("necessity")]),
+        death=death,
+        blockers=frozenset(fold(w) for w in settings.words("blockers")),
+        triggers=frozenset(violence) | frozenset(join) | martyrs.words | death,
+        trigger_stems=martyrs.stems,
+    )
+    settings.done()
+    if not lexicon.violence:
+        raise PolicyError(str(folder / "violence.txt"), "(file)", "lists no verbs")
+    if not lexicon.targets.words and not lexicon.targets.stems:
+        raise PolicyError(str(folder / "targets.txt"), "(file)", "lists no targets")
+    return lexicon
+
+
+class _Settings:
+    """Typed reads from grammar.toml; unknown keys are errors, as in the policy file."""
+
+    def __init__(self, data: dict[str, object], path: Path) -> None:
+        self._data = dict(data)
+        self._path = path
+
+    def _error(self, key: str, problem: str) -> PolicyError:
+        return PolicyError(str(self._path), key, problem)
+
+    def choice(self, key: str, allowed: tuple[str, ...]) -> str:
+        value = self._data.pop(key, None)
+        if value not in allowed:
+            raise self._error(key, f"must be one of {', '.join(allowed)}")
+        return str(value)
+
+    def window(self, key: str) -> int:
+        value = self._data.pop(key, 4)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _MAX_WINDOW:
+            raise self._error(key, f"must be a whole number from 0 to {_MAX_WINDOW}")
+        return value
+
+    def words(self, key: str) -> list[str]:
+        value = self._data.pop(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip()
+                                                  for v in value):
+            raise self._error(key, "must be a list of non-empty strings")
+        return [v.strip() for v in value]
+
+    def done(self) -> None:
+        if self._data:
+            raise self._error(sorted(self._data)[0], "is not a known setting")
+
+
+def _read_list(path: Path) -> list[tuple[int, str]]:
+    """(line number, entry) pairs; a missing list is an empty one."""
+    if not path.is_file():
+        return []
+    size = path.stat().st_size
+    if size > _MAX_LIST_BYTES:
+        raise PolicyError(str(path), "(file)", f"is {size} bytes; at most {_MAX_LIST_BYTES}")
+    try:
+        content = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(str(path), "(file)", "invalid UTF-8") from exc
+    entries = []
+    for number, line in enumerate(content.removeprefix("\ufeff").splitlines(), start=1):
+        entry = line.strip()
+        if entry and not entry.startswith("#"):
+            entries.append((number, entry))
+    return entries
+
+
+def _verbs(grammar: str, path: Path) -> dict[str, Form]:
+    forms: dict[str, Form] = {}
+    for number, entry in _read_list(path):
+        if "*" in entry or " " in entry.partition("=")[0].strip():
+            raise PolicyError(str(path), f"line {number}", "a verb is one word, no '*': the "
+                                                       "grammar makes its forms")
+        try:
+            made = verb_forms(grammar, entry)
+        except ValueError as exc:
+            raise PolicyError(str(path), f"line {number}", "a listed form is tagged imperative, "
+                                                       "base or necessity") from exc
+        for word, form in made.items():
+            if forms.get(word) is not Form.IMPERATIVE:  # the strongest reading wins
+                forms[word] = form
+    return forms
+
+
+def _words(grammar: str, path: Path) -> WordSet:
+    return _word_set(grammar, path, _read_list(path))
+
+
+def _word_set(grammar: str, path: Path, entries: list[tuple[int, str]]) -> WordSet:
+    words: set[str] = set()
+    stems: set[str] = set()
+    for number, entry in entries:
+        if entry.endswith("*"):
+            stem = fold(entry[:-1])
+            if len(stem) < _MIN_STEM or "*" in stem or " " in stem:
+                raise PolicyError(str(path), f"line {number}",
+                                  f"a stem is one word of at least {_MIN_STEM} letters + '*'")
+            stems.add(stem)
+        elif "*" in entry or " " in entry:
+            raise PolicyError(str(path), f"line {number}", "one word per line; '*' only at the end")
+        else:
+            words.update(noun_forms(grammar, entry))
+    return WordSet(frozenset(words), tuple(sorted(stems)))
+
+
+def _phrase(text: str) -> Phrase:
+    return tuple(fold(text).replace("'", " ").replace("’", " ").split())
