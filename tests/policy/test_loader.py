@@ -169,3 +169,54 @@ def test_word_lists_of_a_rule_are_capped_together(tmp_path: Path) -> None:
         load_policy(path)
     assert info.value.key == "terms[0].wordlists"
     assert f"more than {MAX_ENTRIES_PER_RULE} entries" in info.value.problem
+
+
+INCITEMENT_DIR = REPO / "rules" / "incitement"
+
+
+def test_default_policy_holds_incitement_for_review() -> None:
+    policy = load_policy(REPO / "rules" / "policies" / "default.toml")
+    assert policy.incitement is not None
+    assert policy.incitement.matcher.languages == ("en", "ru", "kk")
+    assert set(policy.incitement.actions.values()) == {Action.REVIEW}
+    assert policy.incitement.fields == ("comment",)
+
+
+def test_incitement_action_per_code(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "[incitement]\nlanguages = ['ru']\naction = 'review'\n"
+                                     "[incitement.actions]\nviolence = 'reject'\n")
+    rule = load_policy(path, incitement_dir=INCITEMENT_DIR).incitement
+    assert rule is not None and rule.matcher.languages == ("ru",)
+    assert rule.actions == {"violence": Action.REJECT, "recruitment": Action.REVIEW,
+                            "glorification": Action.REVIEW}
+
+
+def test_disabled_incitement_is_no_rule(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "[incitement]\nenabled = false\n")
+    assert load_policy(path, incitement_dir=INCITEMENT_DIR).incitement is None
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "problem"),
+    [
+        ("enabled = 'yes'", "incitement.enabled", "must be bool"),
+        ("action = 'ban'", "incitement.action", "must be one of"),
+        ("languages = []", "incitement.languages", "at least one language"),
+        ("languages = ['EN']", "incitement.languages", "not a language code"),
+        ("languages = ['de']", "incitement.languages", "no de/grammar.toml"),
+        ("languages = ['en', 'en']", "incitement.languages", "twice"),
+        ("languages = 'en'", "incitement.languages", "must be list"),
+        ("fields = ['title']", "incitement.fields", "unknown field"),
+        ("fields = ['email']", "incitement.fields", "not a text field"),
+        ("actions = { violence = 'jail' }", "incitement.actions.violence", "must be one of"),
+        ("actions = { murder = 'reject' }", "incitement.actions.murder", "not a known setting"),
+        ("lanugages = ['en']", "incitement.lanugages", "not a known setting"),
+    ],
+)
+def test_bad_incitement_settings_are_load_errors(tmp_path: Path, section: str, key: str,
+                                                 problem: str) -> None:
+    extra = "[fields.email]\ntype = 'email'\n[incitement]\n" + section + "\n"
+    with pytest.raises(PolicyError) as info:
+        load_policy(write(tmp_path, MINIMAL + extra), incitement_dir=INCITEMENT_DIR)
+    assert info.value.key == key
+    assert problem in info.value.problem
