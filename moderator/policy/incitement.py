@@ -27,7 +27,8 @@ from moderator.policy.incitement_lexicon import Lexicon, Phrase, WordSet
 
 CODES = ("violence", "recruitment", "glorification")
 _WORD = re.compile(r"\w+")
-_SENTENCE_BREAK = frozenset(".!?;\n")
+#: A sentence: the words between sentence punctuation (a quote mark does not end one).
+_SENTENCE = re.compile(r"[^.!?;\n]+")
 _CLAUSE_BREAK = frozenset(".!?;\n,:—–()[]«»\"“”„‘")
 #: Quoted stretches (bounded, so a stray quote cannot cover the whole comment).
 _QUOTED = re.compile(
@@ -58,6 +59,10 @@ class IncitementMatcher:
 
     def __init__(self, lexicons: Sequence[Lexicon]) -> None:
         self.lexicons = tuple(lexicons)
+        #: Every language's trigger words in one set, and their stems: one look-up and a
+        #: few substring searches decide for nearly every comment.
+        self._triggers = frozenset().union(*(lex.triggers for lex in self.lexicons))
+        self._stems = tuple(dict.fromkeys(s for lex in self.lexicons for s in lex.trigger_stems))
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -65,54 +70,69 @@ class IncitementMatcher:
 
     def find(self, text: str) -> list[Hit]:
         words = _WORD.findall(text)
-        candidates = [lex for lex in self.lexicons
-                      if not lex.triggers.isdisjoint(words)
-                      or (lex.trigger_stems and any(s in text for s in lex.trigger_stems))]
+        if self._triggers.isdisjoint(words) and not any(s in text for s in self._stems):
+            return []
+        candidates = [lex for lex in self.lexicons if _may_hit(lex, words, text)]
         if not candidates:
             return []
-        doc = _Doc(text)
+        present = [*self._triggers.intersection(words), *self._stems]
+        quotes = _Quotes(text)
         hits: dict[tuple[str, int, int], Hit] = {}
-        for lex in candidates:
-            for hit in _Walker(doc, lex).hits():
-                hits.setdefault((hit.code, hit.start, hit.end), hit)
+        for sentence in _SENTENCE.finditer(text):
+            chunk = sentence.group()
+            if not any(word in chunk for word in present):
+                continue  # a substring test: a false "yes" only costs a closer look
+            doc = _Doc(chunk, sentence.start(), quotes)
+            for lex in candidates:
+                for hit in _Walker(doc, lex).hits():
+                    hits.setdefault((hit.code, hit.start, hit.end), hit)
         return sorted(hits.values(), key=lambda h: (h.start, h.code))
 
 
-class _Doc:
-    """The text split into words with positions, clause and sentence breaks, and quotes."""
+def _present(words: list[str], wanted: WordSet, text: str) -> bool:
+    return not wanted.words.isdisjoint(words) or any(stem in text for stem in wanted.stems)
+
+
+def _may_hit(lex: Lexicon, words: list[str], text: str) -> bool:
+    """The cheap test every comment gets: a trigger word *and* the word it needs nearby,
+    each found anywhere in the comment (a set look-up, or a substring for a stem)."""
+    if not (lex.violence.keys().isdisjoint(words) and lex.death.isdisjoint(words)) \
+            and _present(words, lex.targets, text):
+        return True
+    if not lex.join.keys().isdisjoint(words) and _present(words, lex.groups, text):
+        return True
+    return _present(words, lex.martyrs, text) and _present(words, lex.praise, text)
+
+
+class _Quotes:
+    """Quoted stretches of the whole text, found only when some sentence needs them."""
 
     def __init__(self, text: str) -> None:
-        self.text = text
-        matches = list(_WORD.finditer(text))
+        self._text = text
+        self._spans: list[tuple[int, int]] | None = None
+
+    def covers(self, position: int) -> bool:
+        if self._spans is None:
+            self._spans = [m.span() for m in _QUOTED.finditer(self._text)]
+        return any(a < position < b for a, b in self._spans)
+
+
+class _Doc:
+    """One sentence split into words with positions (in the whole text) and clause starts."""
+
+    def __init__(self, chunk: str, offset: int, quotes: _Quotes) -> None:
+        matches = list(_WORD.finditer(chunk))
         self.words = [m.group() for m in matches]
-        self.starts = [m.start() for m in matches]
-        self.ends = [m.end() for m in matches]
-        self.clause_start: list[bool] = []
-        self.sentence: list[int] = []
-        sentence = 0
-        for k, start in enumerate(self.starts):
-            gap = text[self.ends[k - 1] if k else 0 : start]
-            if k and any(ch in _SENTENCE_BREAK for ch in gap):
-                sentence += 1
-            self.sentence.append(sentence)
-            self.clause_start.append(not k or any(ch in _CLAUSE_BREAK for ch in gap))
-        self._quoted: list[tuple[int, int]] | None = None
+        self.starts = [m.start() + offset for m in matches]
+        self.ends = [m.end() + offset for m in matches]
+        self.clause_start = [
+            not k or any(ch in _CLAUSE_BREAK for ch in chunk[matches[k - 1].end():m.start()])
+            for k, m in enumerate(matches)
+        ]
+        self._quotes = quotes
 
     def quoted(self, index: int) -> bool:
-        if self._quoted is None:
-            self._quoted = [m.span() for m in _QUOTED.finditer(self.text)]
-        position = self.starts[index]
-        return any(a < position < b for a, b in self._quoted)
-
-    def sentence_range(self, index: int) -> range:
-        number = self.sentence[index]
-        lo = index
-        while lo > 0 and self.sentence[lo - 1] == number:
-            lo -= 1
-        hi = index
-        while hi + 1 < len(self.words) and self.sentence[hi + 1] == number:
-            hi += 1
-        return range(lo, hi + 1)
+        return self._quotes.covers(self.starts[index])
 
     def clause_range(self, index: int) -> range:
         lo = index
@@ -135,6 +155,8 @@ class _Walker:
         found = []
         lex, words = self.lex, self.doc.words
         for i, word in enumerate(words):
+            if word not in lex.triggers and not lex.martyrs.has(word):
+                continue
             form = lex.violence.get(word)
             if form is not None and self._calling(i, form):
                 partner = self._partner(i, lex.targets)
@@ -196,18 +218,15 @@ class _Walker:
         """The nearest wanted word in the window, within the sentence, not past a blocker;
         on a tie, the side the language puts its objects on."""
         doc, lex = self.doc, self.lex
-        sentence = doc.sentence[i]
         after = None
         for k in range(i + 1, min(i + 1 + lex.after, len(doc.words))):
-            if doc.sentence[k] != sentence or doc.words[k] in lex.blockers:
+            if doc.words[k] in lex.blockers:
                 break
             if wanted.has(doc.words[k]):
                 after = k
                 break
         before = None
         for k in range(i - 1, max(i - 1 - lex.before, -1), -1):
-            if doc.sentence[k] != sentence:
-                break
             if wanted.has(doc.words[k]):
                 before = k
                 break
@@ -228,9 +247,8 @@ class _Walker:
     def _praise(self, i: int) -> int | None:
         doc, lex = self.doc, self.lex
         reach = max(lex.before, lex.after) + 1
-        sentence = doc.sentence[i]
         for k in range(max(i - reach, 0), min(i + reach + 1, len(doc.words))):
-            if k != i and doc.sentence[k] == sentence and lex.praise.has(doc.words[k]):
+            if k != i and lex.praise.has(doc.words[k]):
                 lo, hi = min(i, k), max(i, k)
                 if any(self._negated(m) for m in range(lo, hi + 1)):
                     return None
@@ -245,7 +263,7 @@ class _Walker:
         doc, lex = self.doc, self.lex
         if doc.quoted(i) or doc.quoted(j):
             return False
-        return not any(lex.reporting.has(doc.words[k]) for k in doc.sentence_range(i))
+        return not any(lex.reporting.has(word) for word in doc.words)
 
 
 def _ends_with(words: list[str], end: int, phrase: Phrase) -> bool:

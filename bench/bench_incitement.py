@@ -1,0 +1,165 @@
+"""The incitement rules: catch and hold per language, and what they add to a policy check.
+
+1. Catch/hold on the team-written evaluation set (tests/fixtures/incitement_eval), through
+   the whole default policy: the share of calls with an `incitement.*` finding, and of
+   everyday comments with one.
+2. Cost: the whole policy check (`run_policy`, default policy, no model) of 1,500-character
+   comments with and without the `[incitement]` rule, timed interleaved in the same run;
+   median per comment, per language. Two kinds of comment: everyday text (the shared
+   data's `discusses`/`other` rows of that language joined to 1,500 characters, or the
+   set's everyday rows where the data is absent) and a call padded to 1,500 characters.
+3. With --shared: how many `discusses`/`other` rows of the shared data get an
+   `incitement.*` finding (and how many `propaganda` rows do), per source. Rows are read
+   from ../shared/data (or $MODERATOR_SHARED_DATA) and never copied.
+
+    .venv/bin/python bench/bench_incitement.py [--rounds 200] [--shared]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+from moderator.policy import load_policy, run_policy
+from moderator.policy.model import Policy
+from moderator.types import Comment
+
+REPO = Path(__file__).resolve().parents[1]
+EVAL = REPO / "tests" / "fixtures" / "incitement_eval"
+LANGS = ("en", "ru", "kk")
+LENGTH = 1500
+
+
+def shared_dir() -> Path:
+    configured = os.environ.get("MODERATOR_SHARED_DATA")
+    return Path(configured) if configured else REPO.parent / "shared" / "data"
+
+
+def eval_rows(lang: str) -> list[tuple[str, str]]:
+    out = []
+    for line in (EVAL / f"{lang}.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            label, _, _, text = line.split("\t")
+            out.append((label, text))
+    return out
+
+
+def check(policy: Policy, text: str) -> list[str]:
+    verdict = run_policy(Comment({"comment": text, "name": "A", "email": "a@example.com"}),
+                         policy)
+    return [f.code for f in verdict.findings if f.code.startswith("incitement.")]
+
+
+def shared_rows(lang: str | None = None, labels: tuple[str, ...] = ("discusses", "other")):
+    folder = shared_dir()
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row["label"] in labels and (lang is None or row["lang"] == lang):
+                    yield row
+
+
+def filled(pieces: list[str], start: int) -> str:
+    """Pieces from `start` on, joined until the comment is LENGTH characters long."""
+    out: list[str] = []
+    size = 0
+    i = start
+    while size < LENGTH:
+        piece = pieces[i % len(pieces)]
+        out.append(piece)
+        size += len(piece) + 1
+        i += 1
+    return " ".join(out)[:LENGTH]
+
+
+def everyday_pieces(lang: str) -> tuple[list[str], str]:
+    if (shared_dir() / "README.md").is_file():
+        pieces = []
+        for row in shared_rows(lang):
+            if 40 <= len(row["text"]) <= 600:
+                pieces.append(row["text"])
+            if len(pieces) >= 4000:
+                break
+        if pieces:
+            return pieces[::7] or pieces, "shared data"
+    return [t for label, t in eval_rows(lang) if label == "benign"], "eval set"
+
+
+def timed(policy: Policy, comments: list[str]) -> float:
+    start = time.perf_counter()
+    for text in comments:
+        check(policy, text)
+    return (time.perf_counter() - start) / len(comments)
+
+
+def cost(with_rule: Policy, without: Policy, comments: list[str], rounds: int) -> tuple:
+    for text in comments[:20]:  # warm caches and the lexicon
+        check(with_rule, text)
+        check(without, text)
+    on, off = [], []
+    for _ in range(rounds):
+        on.append(timed(with_rule, comments))
+        off.append(timed(without, comments))
+    return statistics.median(on) * 1e3, statistics.median(off) * 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--shared", action="store_true", help="count hits on the shared data")
+    args = parser.parse_args()
+    policy = load_policy(REPO / "rules" / "policies" / "default.toml")
+    without = replace(policy, incitement=None)
+
+    print("catch / hold on the team-written evaluation set (whole default policy)")
+    for lang in LANGS:
+        rows = eval_rows(lang)
+        calls = [t for label, t in rows if label != "benign"]
+        benign = [t for label, t in rows if label == "benign"]
+        caught = sum(bool(check(policy, t)) for t in calls)
+        held = sum(bool(check(policy, t)) for t in benign)
+        print(f"  {lang}: caught {caught}/{len(calls)} = {caught / len(calls):.1%} "
+              f"(target >= 90%), held {held}/{len(benign)} = {held / len(benign):.1%} "
+              f"(target <= 5%)")
+
+    print(f"\nadded cost per {LENGTH}-character comment, median of {args.rounds} rounds "
+          "(whole policy check with minus without [incitement]; target <= 0.1 ms)")
+    for lang in LANGS:
+        pieces, source = everyday_pieces(lang)
+        everyday = [filled(pieces, i * 3) for i in range(20)]
+        calls = [t for label, t in eval_rows(lang) if label != "benign"]
+        padded = [(c + " " + filled(pieces, i))[:LENGTH] for i, c in enumerate(calls[:20])]
+        for kind, comments in ((f"everyday ({source})", everyday), ("a call + padding", padded)):
+            on, off = cost(policy, without, comments, args.rounds)
+            print(f"  {lang} {kind:26s} with {on:.3f} ms, without {off:.3f} ms, "
+                  f"added {on - off:+.3f} ms")
+
+    if args.shared:
+        if not (shared_dir() / "README.md").is_file():
+            print("\nshared data not found: set MODERATOR_SHARED_DATA")
+            return
+        print("\nshared data: rows with an incitement finding")
+        hits: Counter[tuple[str, str]] = Counter()
+        totals: Counter[tuple[str, str]] = Counter()
+        for row in shared_rows(labels=("discusses", "other", "propaganda")):
+            key = (row["label"], row["source"])
+            totals[key] += 1
+            if check(policy, row["text"][:LENGTH]):
+                hits[key] += 1
+        for label in ("discusses", "other", "propaganda"):
+            total = sum(n for (lab, _), n in totals.items() if lab == label)
+            flagged = sum(n for (lab, _), n in hits.items() if lab == label)
+            print(f"  {label}: {flagged} of {total} rows")
+            for (lab, source), n in sorted(hits.items()):
+                if lab == label:
+                    print(f"    {source}: {n} of {totals[(lab, source)]}")
+
+
+if __name__ == "__main__":
+    main()
