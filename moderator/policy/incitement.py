@@ -29,7 +29,7 @@ CODES = ("violence", "recruitment", "glorification")
 _WORD = re.compile(r"\w+")
 #: A sentence: the words between sentence punctuation (a quote mark does not end one).
 _SENTENCE = re.compile(r"[^.!?;\n]+")
-_CLAUSE_BREAK = frozenset(".!?;\n,:—–()[]«»\"“”„‘")
+_CLAUSE_BREAK = frozenset(".!?;\n,:—–([«»\"“”„‘")
 #: Quoted stretches (bounded, so a stray quote cannot cover the whole comment).
 _QUOTED = re.compile(
     r"«[^»]{1,600}»|“[^”]{1,600}”|„[^“”]{1,600}[“”]|\"[^\"\n]{1,600}\"|‘[^’]{1,600}’"
@@ -70,36 +70,55 @@ class IncitementMatcher:
 
     def find(self, text: str) -> list[Hit]:
         words = _WORD.findall(text)
-        if self._triggers.isdisjoint(words) and not any(s in text for s in self._stems):
+        found = self._triggers.intersection(words)  # one pass over the words, in C
+        stems = [stem for stem in self._stems if stem in text]
+        if not found and not stems:
             return []
-        candidates = [lex for lex in self.lexicons if _may_hit(lex, words, text)]
+        candidates = [lex for lex in self.lexicons if _may_hit(lex, found, words, text)]
         if not candidates:
             return []
-        present = [*self._triggers.intersection(words), *self._stems]
         quotes = _Quotes(text)
         hits: dict[tuple[str, int, int], Hit] = {}
-        for sentence in _SENTENCE.finditer(text):
-            chunk = sentence.group()
-            if not any(word in chunk for word in present):
-                continue  # a substring test: a false "yes" only costs a closer look
-            doc = _Doc(chunk, sentence.start(), quotes)
+        for start, chunk in _sentences_with(text, [*found, *stems]):
+            doc = _Doc(chunk, start, quotes)
             for lex in candidates:
                 for hit in _Walker(doc, lex).hits():
                     hits.setdefault((hit.code, hit.start, hit.end), hit)
         return sorted(hits.values(), key=lambda h: (h.start, h.code))
 
 
+def _sentences_with(text: str, needles: list[str]) -> list[tuple[int, str]]:
+    """The sentences (start, text) that hold one of `needles`, found with `str.find`."""
+    positions = []
+    for needle in needles:
+        at = text.find(needle)
+        while at != -1:
+            positions.append(at)
+            at = text.find(needle, at + 1)
+    positions.sort()
+    out = []
+    k = 0
+    for sentence in _SENTENCE.finditer(text):
+        start, end = sentence.span()
+        while k < len(positions) and positions[k] < start:
+            k += 1
+        if k == len(positions):
+            break
+        if positions[k] < end:
+            out.append((start, sentence.group()))
+    return out
+
+
 def _present(words: list[str], wanted: WordSet, text: str) -> bool:
     return not wanted.words.isdisjoint(words) or any(stem in text for stem in wanted.stems)
 
 
-def _may_hit(lex: Lexicon, words: list[str], text: str) -> bool:
-    """The cheap test every comment gets: a trigger word *and* the word it needs nearby,
-    each found anywhere in the comment (a set look-up, or a substring for a stem)."""
-    if not (lex.violence.keys().isdisjoint(words) and lex.death.isdisjoint(words)) \
-            and _present(words, lex.targets, text):
+def _may_hit(lex: Lexicon, found: set[str], words: list[str], text: str) -> bool:
+    """The cheap test every comment with a trigger gets: the trigger *and* the word it
+    needs nearby, each found anywhere in the comment (a set look-up, or a substring)."""
+    if not lex.verbs.isdisjoint(found) and _present(words, lex.targets, text):
         return True
-    if not lex.join.keys().isdisjoint(words) and _present(words, lex.groups, text):
+    if not lex.joins.isdisjoint(found) and _present(words, lex.groups, text):
         return True
     return _present(words, lex.martyrs, text) and _present(words, lex.praise, text)
 
@@ -125,9 +144,11 @@ class _Doc:
         self.words = [m.group() for m in matches]
         self.starts = [m.start() + offset for m in matches]
         self.ends = [m.end() + offset for m in matches]
+        # Nearly every gap is one space: only the others are looked at.
         self.clause_start = [
-            not k or any(ch in _CLAUSE_BREAK for ch in chunk[matches[k - 1].end():m.start()])
+            not k or (gap != " " and not _CLAUSE_BREAK.isdisjoint(gap))
             for k, m in enumerate(matches)
+            for gap in (chunk[matches[k - 1].end() if k else 0:m.start()],)
         ]
         self._quotes = quotes
 
@@ -200,7 +221,7 @@ class _Walker:
         lo = i
         while lo > 0 and i - lo < _CALLING_REACH and not doc.clause_start[lo]:
             lo -= 1
-            if any(_ends_with(doc.words, lo + 1, phrase) for phrase in lex.calling):
+            if _phrase_ends(doc.words, lo + 1, lex.calling):
                 return not self._negated(lo)
         return False
 
@@ -210,7 +231,7 @@ class _Walker:
         for end in range(i, max(i - _NEGATION_REACH, 0) - 1, -1):
             if doc.clause_start[end]:
                 break
-            if any(_ends_with(doc.words, end, phrase) for phrase in lex.negation_before):
+            if _phrase_ends(doc.words, end, lex.negation_before):
                 return True
         return False
 
@@ -266,7 +287,12 @@ class _Walker:
         return not any(lex.reporting.has(word) for word in doc.words)
 
 
-def _ends_with(words: list[str], end: int, phrase: Phrase) -> bool:
-    """Do the words before index `end` (exclusive) end with `phrase`?"""
-    start = end - len(phrase)
-    return start >= 0 and tuple(words[start:end]) == phrase
+def _phrase_ends(words: list[str], end: int, phrases: dict[str, tuple[Phrase, ...]]) -> bool:
+    """Does one of `phrases` (keyed by their last word) end just before index `end`?"""
+    if end < 1:
+        return False
+    for phrase in phrases.get(words[end - 1], ()):
+        start = end - len(phrase)
+        if start >= 0 and tuple(words[start:end]) == phrase:
+            return True
+    return False

@@ -58,8 +58,9 @@ class Lexicon:
     martyrs: WordSet
     praise: WordSet
     reporting: WordSet
-    calling: tuple[Phrase, ...]
-    negation_before: tuple[Phrase, ...]
+    #: Phrases keyed by their last word, so a position costs one dict look-up.
+    calling: dict[str, tuple[Phrase, ...]]
+    negation_before: dict[str, tuple[Phrase, ...]]
     negation_after: frozenset[str]
     necessity: WordSet
     death: frozenset[str]
@@ -68,6 +69,9 @@ class Lexicon:
     #: The cheap test run on every comment: any of these words, or any of these substrings.
     triggers: frozenset[str]
     trigger_stems: tuple[str, ...]
+    #: The violence and "death" words, and the joining words, as sets (for the pre-filter).
+    verbs: frozenset[str]
+    joins: frozenset[str]
 
 
 #: Lexicons already built, by folder and its files' sizes and times: expanding Russian
@@ -118,14 +122,16 @@ def _build(folder: Path, lang: str) -> Lexicon:
         martyrs=martyrs,
         praise=_words(grammar, lists["praise"]),
         reporting=_words(grammar, lists["reporting"]),
-        calling=tuple(_phrase(p) for p in settings.words("calling")),
-        negation_before=tuple(_phrase(p) for p in settings.words("negation_before")),
+        calling=_by_last_word(settings.words("calling")),
+        negation_before=_by_last_word(settings.words("negation_before")),
         negation_after=frozenset(fold(w) for w in settings.words("negation_after")),
         necessity=_word_set("listed", grammar_file, [(0, w) for w in settings.words("necessity")]),
         death=death,
         blockers=frozenset(fold(w) for w in settings.words("blockers")),
         triggers=frozenset(violence) | frozenset(join) | martyrs.words | death,
         trigger_stems=martyrs.stems,
+        verbs=frozenset(violence) | death,
+        joins=frozenset(join),
     )
     settings.done()
     if not lexicon.violence:
@@ -224,6 +230,15 @@ def _word_set(grammar: str, path: Path, entries: list[tuple[int, str]]) -> WordS
         else:
             words.update(noun_forms(grammar, entry))
     return WordSet(frozenset(words), tuple(sorted(stems)))
+
+
+def _by_last_word(texts: list[str]) -> dict[str, tuple[Phrase, ...]]:
+    out: dict[str, list[Phrase]] = {}
+    for text in texts:
+        phrase = _phrase(text)
+        if phrase:
+            out.setdefault(phrase[-1], []).append(phrase)
+    return {last: tuple(phrases) for last, phrases in out.items()}
 
 
 def _phrase(text: str) -> Phrase:

@@ -28,7 +28,7 @@ def test_a_listed_language_is_what_the_site_wrote(tmp_path: Path) -> None:
     assert lexicon.violence == {"ubijte": Form.IMPERATIVE, "ubiti": Form.BASE}
     assert lexicon.targets.has("policiju") and lexicon.targets.has("policajce")
     assert not lexicon.targets.has("policija")
-    assert lexicon.calling == (("ajde",),) and (lexicon.before, lexicon.after) == (2, 2)
+    assert lexicon.calling == {"ajde": (("ajde",),)} and (lexicon.before, lexicon.after) == (2, 2)
 
 
 def test_an_unchanged_folder_is_not_read_again(tmp_path: Path) -> None:
