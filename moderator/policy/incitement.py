@@ -27,14 +27,17 @@ from moderator.policy.incitement_lexicon import Lexicon, Phrase, WordSet
 
 CODES = ("violence", "recruitment", "glorification")
 _WORD = re.compile(r"\w+")
-#: A sentence: the words between sentence punctuation (a quote mark does not end one).
-_SENTENCE = re.compile(r"[^.!?;\n]+")
 _CLAUSE_BREAK = frozenset(".!?;\n,:—–([«»\"“”„‘")
-#: Quoted stretches (bounded, so a stray quote cannot cover the whole comment).
-_QUOTED = re.compile(
-    r"«[^»]{1,600}»|“[^”]{1,600}”|„[^“”]{1,600}[“”]|\"[^\"\n]{1,600}\"|‘[^’]{1,600}’"
-    r"|(?<!\w)'(?=\w)[^'\n]{1,600}(?<=[\w.!?,])'(?!\w)"
-)
+_SENTENCE_MARKS = ".!?;\n"
+#: A needle found more often than this is not looked for further (its sentences are enough).
+_MAX_POSITIONS = 64
+#: Quote marks count within this many characters of a word (a stray one covers no more).
+_QUOTE_REACH = 600
+_QUOTE_PAIRS = (("«", "»"), ("“", "”"), ("„", "“”"), ("‘", "’"))
+# An ASCII apostrophe opens a quote before a word and closes one after it; inside a word
+# (don't, cops') it is neither.
+_APOSTROPHE_OPEN = re.compile(r"(?<!\w)'(?=\w)")
+_APOSTROPHE_CLOSE = re.compile(r"(?<=[\w.!?,])'(?!\w)")
 #: A "death to ..." clause is a call only when short: "Death to the infidels!", "Смерть
 #: неверным!"; "the death of a police officer shocked the town" is news.
 _DEATH_CLAUSE = 5
@@ -88,25 +91,23 @@ class IncitementMatcher:
 
 
 def _sentences_with(text: str, needles: list[str]) -> list[tuple[int, str]]:
-    """The sentences (start, text) that hold one of `needles`, found with `str.find`."""
+    """The sentences (start, text) that hold one of `needles`: `str.find` for the needles,
+    `rfind`/`find` of the sentence marks around each (a comment of links has hundreds of
+    dots, so walking every sentence would cost more than the rest)."""
     positions = []
     for needle in needles:
         at = text.find(needle)
-        while at != -1:
+        while at != -1 and len(positions) < _MAX_POSITIONS:
             positions.append(at)
             at = text.find(needle, at + 1)
-    positions.sort()
-    out = []
-    k = 0
-    for sentence in _SENTENCE.finditer(text):
-        start, end = sentence.span()
-        while k < len(positions) and positions[k] < start:
-            k += 1
-        if k == len(positions):
-            break
-        if positions[k] < end:
-            out.append((start, sentence.group()))
-    return out
+    spans: dict[int, int] = {}
+    for at in sorted(positions):
+        if any(start <= at < end for start, end in spans.items()):
+            continue
+        start = max(text.rfind(mark, 0, at) for mark in _SENTENCE_MARKS) + 1
+        ends = [e for e in (text.find(mark, at) for mark in _SENTENCE_MARKS) if e != -1]
+        spans[start] = min(ends, default=len(text))
+    return [(start, text[start:end]) for start, end in spans.items()]
 
 
 def _present(words: list[str], wanted: WordSet, text: str) -> bool:
@@ -124,43 +125,62 @@ def _may_hit(lex: Lexicon, found: set[str], words: list[str], text: str) -> bool
 
 
 class _Quotes:
-    """Quoted stretches of the whole text, found only when some sentence needs them."""
+    """Is a position inside quotes? Looked up only for a candidate hit, from the marks
+    within `_QUOTE_REACH` characters on either side."""
 
     def __init__(self, text: str) -> None:
         self._text = text
-        self._spans: list[tuple[int, int]] | None = None
 
     def covers(self, position: int) -> bool:
-        if self._spans is None:
-            self._spans = [m.span() for m in _QUOTED.finditer(self._text)]
-        return any(a < position < b for a, b in self._spans)
+        text = self._text
+        before = text[max(0, position - _QUOTE_REACH):position]
+        after = text[position:position + _QUOTE_REACH]
+        for opening, closings in _QUOTE_PAIRS:
+            at = before.rfind(opening)
+            if at != -1 and all(before.rfind(c) < at for c in closings) \
+                    and any(c in after for c in closings):
+                return True
+        if before.count('"') % 2 and '"' in after:
+            return True
+        openers = [m.start() for m in _APOSTROPHE_OPEN.finditer(before)]
+        if openers and _APOSTROPHE_CLOSE.search(after):
+            last_close = [m.start() for m in _APOSTROPHE_CLOSE.finditer(before)]
+            return not last_close or last_close[-1] < openers[-1]
+        return False
 
 
 class _Doc:
     """One sentence split into words with positions (in the whole text) and clause starts."""
 
     def __init__(self, chunk: str, offset: int, quotes: _Quotes) -> None:
-        matches = list(_WORD.finditer(chunk))
-        self.words = [m.group() for m in matches]
-        self.starts = [m.start() + offset for m in matches]
-        self.ends = [m.end() + offset for m in matches]
-        # Nearly every gap is one space: only the others are looked at.
-        self.clause_start = [
-            not k or (gap != " " and not _CLAUSE_BREAK.isdisjoint(gap))
-            for k, m in enumerate(matches)
-            for gap in (chunk[matches[k - 1].end() if k else 0:m.start()],)
-        ]
+        self._chunk = chunk
+        self._matches = list(_WORD.finditer(chunk))
+        self.words = [m.group() for m in self._matches]
+        self._offset = offset
         self._quotes = quotes
 
+    def start(self, index: int) -> int:
+        return self._matches[index].start() + self._offset
+
+    def end(self, index: int) -> int:
+        return self._matches[index].end() + self._offset
+
+    def starts_clause(self, index: int) -> bool:
+        """First word, or after a comma, colon, dash, bracket or quote mark."""
+        if not index:
+            return True
+        gap = self._chunk[self._matches[index - 1].end():self._matches[index].start()]
+        return gap != " " and not _CLAUSE_BREAK.isdisjoint(gap)
+
     def quoted(self, index: int) -> bool:
-        return self._quotes.covers(self.starts[index])
+        return self._quotes.covers(self.start(index))
 
     def clause_range(self, index: int) -> range:
         lo = index
-        while lo > 0 and not self.clause_start[lo]:
+        while lo > 0 and not self.starts_clause(lo):
             lo -= 1
         hi = index
-        while hi + 1 < len(self.words) and not self.clause_start[hi + 1]:
+        while hi + 1 < len(self.words) and not self.starts_clause(hi + 1):
             hi += 1
         return range(lo, hi + 1)
 
@@ -201,7 +221,7 @@ class _Walker:
     def _hit(self, code: str, i: int, j: int) -> Hit:
         doc = self.doc
         a, b = min(i, j), max(i, j)
-        return Hit(code, self.lex.lang, doc.starts[a], doc.ends[b], doc.words[i], doc.words[j])
+        return Hit(code, self.lex.lang, doc.start(a), doc.end(b), doc.words[i], doc.words[j])
 
     def _calling(self, i: int, form: Form) -> bool:
         """Is the verb at `i` a call: imperative, or a base form where a call puts one?"""
@@ -216,10 +236,10 @@ class _Walker:
                     after = doc.words[k + 1] if k + 1 < len(doc.words) else ""
                     return after not in lex.negation_after
             return False
-        if doc.clause_start[i]:
+        if doc.starts_clause(i):
             return True
         lo = i
-        while lo > 0 and i - lo < _CALLING_REACH and not doc.clause_start[lo]:
+        while lo > 0 and i - lo < _CALLING_REACH and not doc.starts_clause(lo):
             lo -= 1
             if _phrase_ends(doc.words, lo + 1, lex.calling):
                 return not self._negated(lo)
@@ -229,7 +249,7 @@ class _Walker:
         """A negation within a few words before `i`, in its clause (`don't`, `не`, `нельзя`)."""
         doc, lex = self.doc, self.lex
         for end in range(i, max(i - _NEGATION_REACH, 0) - 1, -1):
-            if doc.clause_start[end]:
+            if doc.starts_clause(end):
                 break
             if _phrase_ends(doc.words, end, lex.negation_before):
                 return True

@@ -75,6 +75,9 @@ def test_calls_are_found_with_spans_into_the_typed_text(
         # Quoted or reported: the same words.
         'He shouted "kill the police" and was arrested.',
         "He wrote 'kill the police' on the wall.",
+        "The banner read “kill the police” in red letters.",
+        "The cops' banner read 'kill the police' in red letters.",
+        "„Убивайте полицейских“ — позор для города.",
         "Police say he urged followers to kill the police.",
         "Он кричал «Убивайте полицейских», пока его не задержали.",
         "Блогер заявил, что надо повесить чиновников.",
@@ -106,6 +109,13 @@ def test_a_comment_without_trigger_words_stops_at_the_set_look_up(
         matcher: IncitementMatcher) -> None:
     assert matcher.find("police officials judges government " * 40) == []
     assert matcher.languages == ("en", "ru", "kk")
+
+
+def test_a_quote_closed_before_the_call_does_not_cover_it(matcher: IncitementMatcher) -> None:
+    text = "He said “enough”. Kill the police!"
+    assert [h.code for h in matcher.find(normalize(text).text)] == ["violence"]
+    assert found(matcher, "Don't wait, 'brothers'. Kill the police!") == [
+        ("violence", "en", "Kill the police")]
 
 
 def test_glued_punctuation_does_not_hide_a_call(matcher: IncitementMatcher) -> None:
