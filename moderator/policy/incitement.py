@@ -42,6 +42,8 @@ _APOSTROPHE_CLOSE = re.compile(r"(?<=[\w.!?,])'(?!\w)")
 #: неверным!"; "the death of a police officer shocked the town" is news.
 _DEATH_CLAUSE = 5
 _NEGATION_REACH = 3
+#: How near its noun a "noun verb" pair's verb must stand: `carry out attacks`.
+_LIGHT_REACH = 2
 _CALLING_REACH = 3
 
 
@@ -199,8 +201,12 @@ class _Walker:
             if word not in lex.triggers and not lex.martyrs.has(word):
                 continue
             form = lex.violence.get(word)
+            light = form is None and word in lex.light
+            if light:
+                form = self._light(i)
             if form is not None and self._calling(i, form):
-                partner = self._partner(i, lex.targets)
+                # "open fire on the police": the preposition belongs to the pair.
+                partner = self._partner(i, lex.targets, blocked=not light)
                 if partner is not None and self._stands(i, partner):
                     found.append(self._hit("violence", i, partner))
             if word in lex.death:
@@ -217,6 +223,13 @@ class _Walker:
                 if partner is not None and self._stands(i, partner):
                     found.append(self._hit("glorification", i, partner))
         return found
+
+    def _light(self, i: int) -> Form | None:
+        """The form of a verb violent only near its noun (`шабуыл жасаңдар`), if it is."""
+        form, nouns = self.lex.light[self.doc.words[i]]
+        words = self.doc.words
+        near = words[max(i - _LIGHT_REACH, 0):i] + words[i + 1:i + 1 + _LIGHT_REACH]
+        return form if any(nouns.has(word) for word in near) else None
 
     def _hit(self, code: str, i: int, j: int) -> Hit:
         doc = self.doc
@@ -255,13 +268,13 @@ class _Walker:
                 return True
         return False
 
-    def _partner(self, i: int, wanted: WordSet) -> int | None:
+    def _partner(self, i: int, wanted: WordSet, *, blocked: bool = True) -> int | None:
         """The nearest wanted word in the window, within the sentence, not past a blocker;
         on a tie, the side the language puts its objects on."""
         doc, lex = self.doc, self.lex
         after = None
         for k in range(i + 1, min(i + 1 + lex.after, len(doc.words))):
-            if doc.words[k] in lex.blockers:
+            if blocked and doc.words[k] in lex.blockers:
                 break
             if wanted.has(doc.words[k]):
                 after = k

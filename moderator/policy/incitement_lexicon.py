@@ -4,7 +4,9 @@ A site edits plain files: `grammar.toml` (which grammar makes the forms, the win
 small closed classes: calling words, negations, necessity and "death" words, blockers) and
 one word list per open class, one entry per line, `#` for comments, `stem*` for a prefix:
 
-    violence.txt   verbs of violence (lemmas; the grammar makes the calling forms)
+    violence.txt   verbs of violence (lemmas; the grammar makes the calling forms), and
+                   "noun verb" pairs for a verb that is violent only beside its noun
+                   (`шабуыл жаса`: make an attack; the noun may stand on either side)
     targets.txt    who is attacked: police, officials, judges, "infidels", groups
     join.txt       verbs of joining (join, вступить, қосыл)
     groups.txt     what is joined: the caliphate, "the ranks", hijrah
@@ -52,6 +54,8 @@ class Lexicon:
     before: int
     after: int
     violence: dict[str, Form]
+    #: A verb form -> (its form, the nouns that make it violent when next to it).
+    light: dict[str, tuple[Form, WordSet]]
     join: dict[str, Form]
     targets: WordSet
     groups: WordSet
@@ -106,7 +110,7 @@ def _build(folder: Path, lang: str) -> Lexicon:
     before = settings.window("before")
     after = settings.window("after")
     lists = {name: folder / f"{name}.txt" for name in LISTS}
-    violence = _verbs(grammar, lists["violence"])
+    violence, light = _violence(grammar, lists["violence"])
     join = _verbs(grammar, lists["join"])
     martyrs = _words(grammar, lists["martyrs"])
     death = frozenset(fold(w) for w in settings.words("death"))
@@ -116,6 +120,7 @@ def _build(folder: Path, lang: str) -> Lexicon:
         before=before,
         after=after,
         violence=violence,
+        light=light,
         join=join,
         targets=_words(grammar, lists["targets"]),
         groups=_words(grammar, lists["groups"]),
@@ -128,13 +133,14 @@ def _build(folder: Path, lang: str) -> Lexicon:
         necessity=_word_set("listed", grammar_file, [(0, w) for w in settings.words("necessity")]),
         death=death,
         blockers=frozenset(fold(w) for w in settings.words("blockers")),
-        triggers=frozenset(violence) | frozenset(join) | martyrs.words | death,
+        triggers=frozenset(violence) | frozenset(light) | frozenset(join) | martyrs.words
+        | death,
         trigger_stems=martyrs.stems,
-        verbs=frozenset(violence) | death,
+        verbs=frozenset(violence) | frozenset(light) | death,
         joins=frozenset(join),
     )
     settings.done()
-    if not lexicon.violence:
+    if not lexicon.violence and not lexicon.light:
         raise PolicyError(str(folder / "violence.txt"), "(file)", "lists no verbs")
     if not lexicon.targets.words and not lexicon.targets.stems:
         raise PolicyError(str(folder / "targets.txt"), "(file)", "lists no targets")
@@ -194,9 +200,33 @@ def _read_list(path: Path) -> list[tuple[int, str]]:
     return entries
 
 
+def _violence(grammar: str, path: Path) -> tuple[dict[str, Form],
+                                                dict[str, tuple[Form, WordSet]]]:
+    """Single verbs, and "noun verb" pairs (the verb's forms, each with its nouns)."""
+    entries = _read_list(path)
+    single = [(n, e) for n, e in entries if len(e.partition("=")[0].split()) != 2]
+    light: dict[str, tuple[Form, WordSet]] = {}
+    for number, entry in entries:
+        words = entry.partition("=")[0].split()
+        if len(words) != 2:
+            continue
+        noun, verb = words
+        nouns = _word_set(grammar, path, [(number, noun)])
+        for form, kind in _verb_entries(grammar, path, [(number, verb)]).items():
+            if form in light:
+                old = light[form][1]
+                nouns = WordSet(old.words | nouns.words, tuple(sorted({*old.stems, *nouns.stems})))
+            light[form] = (kind, nouns)
+    return _verb_entries(grammar, path, single), light
+
+
 def _verbs(grammar: str, path: Path) -> dict[str, Form]:
+    return _verb_entries(grammar, path, _read_list(path))
+
+
+def _verb_entries(grammar: str, path: Path, entries: list[tuple[int, str]]) -> dict[str, Form]:
     forms: dict[str, Form] = {}
-    for number, entry in _read_list(path):
+    for number, entry in entries:
         if "*" in entry or " " in entry.partition("=")[0].strip():
             raise PolicyError(str(path), f"line {number}", "a verb is one word, no '*': the "
                                                        "grammar makes its forms")

@@ -53,6 +53,10 @@ def found(matcher: IncitementMatcher, text: str) -> list[tuple[str, str, str]]:
         ("Let's kill all the cops", [("violence", "en", "kill all the cops")]),
         ("We must behead the apostates", [("violence", "en", "behead the apostates")]),
         ("Death to the infidels!", [("violence", "en", "Death to the infidels")]),
+        # A verb violent only near its noun.
+        ("Әскерилерге шабуыл жасаңдар", [("violence", "kk", "Әскерилерге шабуыл жасаңдар")]),
+        ("Нанесите удар по полицейским", [("violence", "ru", "Нанесите удар по полицейским")]),
+        ("Open fire on the police", [("violence", "en", "Open fire on the police")]),
         # Recruitment and glorification.
         ("Join the ranks of the mujahideen", [("recruitment", "en", "Join the ranks")]),
         ("Вступайте в ряды халифата", [("recruitment", "ru", "Вступайте в ряды")]),
@@ -96,6 +100,8 @@ def test_calls_are_found_with_spans_into_the_typed_text(
         "Убийственные цены, больше не пойду.",
         "Killer prices at the market.",
         "Kill the lights when you leave.",
+        "Fire the police chief, open the files.",
+        "Жасаңдар жақсы істер, полицейлерге рақмет.",
         "Смерть полицейского потрясла весь наш маленький город.",
         "The death of a police officer shocked the town.",
     ],

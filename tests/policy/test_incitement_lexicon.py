@@ -31,6 +31,14 @@ def test_a_listed_language_is_what_the_site_wrote(tmp_path: Path) -> None:
     assert lexicon.calling == {"ajde": (("ajde",),)} and (lexicon.before, lexicon.after) == (2, 2)
 
 
+def test_a_noun_verb_pair_is_violent_only_near_its_noun(tmp_path: Path) -> None:
+    lexicon = load_lexicon(folder(tmp_path, violence="napad* izvršite\n"), "xx")
+    assert lexicon.violence == {}
+    form, nouns = lexicon.light["izvršite"]
+    assert form is Form.IMPERATIVE and nouns.has("napade")
+    assert "izvršite" in lexicon.triggers
+
+
 def test_an_unchanged_folder_is_not_read_again(tmp_path: Path) -> None:
     path = folder(tmp_path)
     assert load_lexicon(path, "xx") is load_lexicon(path, "xx")
