@@ -46,3 +46,23 @@ def test_no_good_policy_at_all_is_an_error(policies: Path) -> None:
     with pytest.raises(PolicyError):
         PolicyKeeper(policies)
     assert len(policy_digest(policies)) == 64
+
+
+def test_an_incitement_edit_is_taken_on_reload(policies: Path) -> None:
+    keeper = PolicyKeeper(policies)
+    before = keeper.state.digest
+    targets = policies.parent / "incitement" / "en" / "targets.txt"
+    targets.write_text(targets.read_text(encoding="utf-8") + "\nreferee\n", encoding="utf-8")
+    assert keeper.reload() is True
+    assert keeper.state.digest != before
+    [policy] = list(keeper.state.policies)
+    assert policy.incitement is not None
+    assert policy.incitement.matcher.find("shoot the referee")
+
+
+def test_a_broken_incitement_file_keeps_the_running_policy(policies: Path) -> None:
+    keeper = PolicyKeeper(policies)
+    (policies.parent / "incitement" / "kk" / "grammar.toml").write_text(
+        'grammar = "klingon"\n', encoding="utf-8")
+    assert keeper.reload() is False
+    assert keeper.state.error is not None and "grammar.toml: grammar" in keeper.state.error
