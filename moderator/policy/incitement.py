@@ -6,9 +6,12 @@ a verb in a *calling* form (imperative, "let's", "must", a command infinitive, K
 quotes or in a sentence that reports what someone said.
 
 Speed is the design: the text the engine already normalised is split into words once
-(`re`, faster than `regex` here), and one set look-up (`isdisjoint`) per language tells
-whether any trigger word is there at all. Nearly every comment stops there; only the
-rest is split again with positions and walked.
+(`re`, faster than `regex` here), and one set intersection over every language's trigger
+words (plus a substring search per martyr stem) tells whether any trigger is there at
+all. Nearly every comment stops there; the rest must also hold the word each trigger
+needs (a target, a group, a praise word), and only the sentences around a trigger are
+split again with positions and walked. Nothing here calls a morphological analyser:
+the forms were all made at load (`incitement_forms.py`).
 
 * `incitement.violence`: a violence verb in a calling form with a target in the window,
   or a short "death to ..." clause with a target;
