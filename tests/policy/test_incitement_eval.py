@@ -17,6 +17,7 @@ from moderator.types import Comment
 REPO = Path(__file__).resolve().parents[2]
 EVAL = REPO / "tests" / "fixtures" / "incitement_eval"
 LABELS = ("violence", "recruitment", "glorification", "benign")
+LANGS = sorted(path.stem for path in EVAL.glob("*.tsv"))
 CATCH_TARGET = 0.90
 HOLD_TARGET = 0.05
 
@@ -42,11 +43,16 @@ def flagged(policy: Policy, text: str) -> bool:
     return any(f.code.startswith("incitement.") for f in verdict.findings)
 
 
-@pytest.mark.parametrize("lang", ["en", "ru", "kk"])
+def test_every_language_of_the_default_policy_has_a_set(policy: Policy) -> None:
+    assert policy.incitement is not None
+    assert set(policy.incitement.matcher.languages) <= set(LANGS)
+    assert set(LANGS) >= {"en", "ru", "kk"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_the_set_is_what_the_issue_asks_for(lang: str) -> None:
     header = (EVAL / f"{lang}.tsv").read_text(encoding="utf-8").splitlines()[:3]
-    assert any("WRITTEN BY THE MODERATOR TEAM" in line or "НАПИСАН КОМАНДОЙ" in line
-               or "КОМАНДАСЫ ЖАЗҒАН" in line for line in header)
+    assert any("WRITTEN BY THE MODERATOR TEAM" in line for line in header)
     data = rows(lang)
     assert len(data) >= 60
     assert {label for label, *_ in data} == set(LABELS)
@@ -58,7 +64,7 @@ def test_the_set_is_what_the_issue_asks_for(lang: str) -> None:
         assert len(labels) == 2 and labels.count("benign") == 1, pair
 
 
-@pytest.mark.parametrize("lang", ["en", "ru", "kk"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_catch_and_hold_rates_meet_the_targets(policy: Policy, lang: str) -> None:
     data = rows(lang)
     calls = [text for label, _, _, text in data if label != "benign"]
