@@ -78,9 +78,10 @@ class Lexicon:
     joins: frozenset[str]
 
 
-#: Lexicons already built, by folder and its files' sizes and times: expanding Russian
-#: lemmas takes most of a second, and every site's policy (and every HUP) asks again.
-_CACHE: dict[tuple[str, str, tuple[tuple[str, int, int], ...]], Lexicon] = {}
+#: The lexicon last built per folder, with its files' sizes and times: expanding Russian
+#: lemmas takes a good part of a second, and every site's policy (and every HUP) asks again.
+#: One entry per folder, so edits do not pile up old lexicons.
+_CACHE: dict[tuple[str, str], tuple[tuple[tuple[str, int, int], ...], Lexicon]] = {}
 
 
 def load_lexicon(folder: Path, lang: str) -> Lexicon:
@@ -90,10 +91,11 @@ def load_lexicon(folder: Path, lang: str) -> Lexicon:
         (p.name, st.st_size, st.st_mtime_ns)
         for p in sorted(folder.glob("*")) if p.is_file() for st in (p.stat(),)
     )
-    key = (str(folder), lang, signature)
-    lexicon = _CACHE.get(key)
-    if lexicon is None:
-        lexicon = _CACHE[key] = _build(folder, lang)
+    cached = _CACHE.get((str(folder), lang))
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    lexicon = _build(folder, lang)
+    _CACHE[(str(folder), lang)] = (signature, lexicon)
     return lexicon
 
 
