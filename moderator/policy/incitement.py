@@ -200,8 +200,9 @@ class _Walker:
     def hits(self) -> list[Hit]:
         found = []
         lex, words = self.lex, self.doc.words
+        triggers, stems = lex.triggers, lex.martyrs.stems
         for i, word in enumerate(words):
-            if word not in lex.triggers and not lex.martyrs.has(word):
+            if word not in triggers and not (stems and word.startswith(stems)):
                 continue
             form = lex.violence.get(word)
             light = form is None and word in lex.light
