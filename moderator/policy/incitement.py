@@ -71,6 +71,8 @@ class IncitementMatcher:
         #: few substring searches decide for nearly every comment.
         self._triggers = frozenset().union(*(lex.triggers for lex in self.lexicons))
         self._stems = tuple(dict.fromkeys(s for lex in self.lexicons for s in lex.trigger_stems))
+        #: The stems an all-ASCII text can hold (`str.isascii` costs nothing in CPython).
+        self._ascii_stems = tuple(s for s in self._stems if s.isascii())
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -79,7 +81,8 @@ class IncitementMatcher:
     def find(self, text: str) -> list[Hit]:
         words = _WORD.findall(text)
         found = self._triggers.intersection(words)  # one pass over the words, in C
-        stems = [stem for stem in self._stems if stem in text]
+        stems = [stem for stem in (self._ascii_stems if text.isascii() else self._stems)
+                 if stem in text]
         if not found and not stems:
             return []
         candidates = [lex for lex in self.lexicons if _may_hit(lex, found, words, text)]
