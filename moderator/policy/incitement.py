@@ -30,6 +30,9 @@ from moderator.policy.incitement_lexicon import Lexicon, Phrase, WordSet
 
 CODES = ("violence", "recruitment", "glorification")
 _WORD = re.compile(r"\w+")
+#: Every ASCII character `\w` does not match, made a space.
+_ASCII_SEPARATORS = str.maketrans(
+    {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")})
 _CLAUSE_BREAK = frozenset(".!?;\n,:—–([«»\"“”„‘")
 _SENTENCE_MARKS = ".!?;\n"
 #: A needle found more often than this is not looked for further (its sentences are enough).
@@ -79,7 +82,7 @@ class IncitementMatcher:
         return tuple(lex.lang for lex in self.lexicons)
 
     def find(self, text: str) -> list[Hit]:
-        words = _WORD.findall(text)
+        words = _words(text)
         found = self._triggers.intersection(words)  # one pass over the words, in C
         stems = [stem for stem in (self._ascii_stems if text.isascii() else self._stems)
                  if stem in text]
@@ -96,6 +99,14 @@ class IncitementMatcher:
                 for hit in _Walker(doc, lex).hits():
                     hits.setdefault((hit.code, hit.start, hit.end), hit)
         return sorted(hits.values(), key=lambda h: (h.start, h.code))
+
+
+def _words(text: str) -> list[str]:
+    """The words of `text`, as `\\w+` finds them; an all-ASCII text (most English) by
+    `translate` and `split`, three times faster and the same words."""
+    if text.isascii():
+        return text.translate(_ASCII_SEPARATORS).split()
+    return _WORD.findall(text)
 
 
 def _sentences_with(text: str, needles: list[str]) -> list[tuple[int, str]]:

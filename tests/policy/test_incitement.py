@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import string
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from moderator.policy.incitement import IncitementMatcher
+from moderator.policy.incitement import IncitementMatcher, _words
 from moderator.policy.incitement_lexicon import load_lexicon
 from moderator.text import normalize
 
@@ -126,3 +130,8 @@ def test_a_quote_closed_before_the_call_does_not_cover_it(matcher: IncitementMat
 
 def test_glued_punctuation_does_not_hide_a_call(matcher: IncitementMatcher) -> None:
     assert [h.code for h in matcher.find(normalize("kill,the,police!!!").text)] == ["violence"]
+
+
+@given(st.text(alphabet=string.printable, max_size=200) | st.text(max_size=60))
+def test_the_fast_word_split_finds_the_words_the_regex_finds(text: str) -> None:
+    assert _words(text) == re.findall(r"\w+", text)
