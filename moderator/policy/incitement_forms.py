@@ -9,8 +9,9 @@ forms that matter, each tagged with what it is:
   imperative (``убейте``), its inclusive imperative / first-person plural (``убьём``)
   and its infinitive (``убить``); a noun keeps every case and number.
 * ``kk``: suffix rules with vowel harmony: imperative ``-ңдар/-ңдер/-ыңдар/-іңдер``
-  (and the polite ``-ңыз``), hortative ``-айық/-ейік/-йық/-йік``, third-person
-  ``-сын/-сін``, and the verbal noun in ``-у`` that ``керек`` makes a necessity.
+  (and the polite ``-ңыз``, each also with the particle ``-шы/-ші``), hortative
+  ``-айық/-ейік/-йық/-йік``, third-person ``-сын/-сін``, and the verbal noun in ``-у``
+  that ``керек`` makes a necessity.
 * ``listed``: for a language without a grammar here: every form is written out in the
   list, each line tagged (see the README's "Adding a language").
 
@@ -144,6 +145,8 @@ def _kk_verb(stem: str) -> dict[str, Form]:
         if stem.endswith("й"):  # жой + айық is written жояйық
             hortative.append(stem[:-1] + ("яйық" if back else "ейік"))
     plural += [form + ("дар" if back else "дер") for form in plural if form.endswith("з")]
+    # The softening particle: өлтіріңдерші, жойыңдаршы.
+    plural += [form + ("шы" if back else "ші") for form in plural]
     for form in plural + hortative:
         forms[form] = Form.IMPERATIVE
     forms[stem + ("сын" if back else "сін")] = Form.IMPERATIVE
