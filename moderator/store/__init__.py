@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from moderator.store.engine import DEFAULT_TIMEOUT_SECONDS, make_engine, sqlite_path, upgrade
+from moderator.store.errors import LabelNotFound, StoreError
+from moderator.store.labels import LABEL_STATUSES, TRAINING_STATUSES, LabelRecord, LabelRow
 from moderator.store.privacy import keyed_hash, load_or_create_key, parse_key
 from moderator.store.store import (
     DECISIONS,
@@ -16,12 +18,10 @@ from moderator.store.store import (
     LABELS,
     STATUSES,
     AlreadyDecided,
-    LabelRow,
     NotFound,
     QueueFull,
     QueueItem,
     Store,
-    StoreError,
     TooManyPending,
     store_error_name,
 )
@@ -31,10 +31,10 @@ DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'moderator.sqlite3'}"
 
 __all__ = [
     "DECISIONS", "DEFAULT_DATABASE_URL", "DEFAULT_MAX_PENDING", "DEFAULT_MAX_PENDING_PER_IP",
-    "DEFAULT_RETENTION_DAYS",
-    "LABELS", "STATUSES", "AlreadyDecided", "LabelRow", "NotFound", "QueueFull", "QueueItem",
-    "Store", "StoreError", "TooManyPending", "keyed_hash", "make_engine", "open_store",
-    "store_error_name", "upgrade",
+    "DEFAULT_RETENTION_DAYS", "LABELS", "LABEL_STATUSES", "STATUSES", "TRAINING_STATUSES",
+    "AlreadyDecided", "LabelNotFound", "LabelRecord", "LabelRow", "NotFound", "QueueFull",
+    "QueueItem", "Store", "StoreError", "TooManyPending", "keyed_hash", "make_engine",
+    "open_store", "store_error_name", "upgrade",
 ]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -67,3 +67,31 @@ class Label(Base):
         unique=True)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: The site of the held comment it came from (NULL for POST /v1/labels without one).
+    site: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: `active` (trains), `flagged` (retrain's cross-check disagreed: excluded from training
+    #: until a moderator confirms it) or `confirmed` (a moderator looked again; never flagged).
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    #: The cross-validated probability of propaganda that got the label flagged.
+    flag_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    flagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    confirmed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                          nullable=True)
+
+    __table_args__ = (Index("ix_labels_status_id", "status", "id"),
+                      Index("ix_labels_site_id", "site", "id"))
+
+
+class RetrainRun(Base):
+    """One `moderator retrain`: its number picks the labels' held-back fold (run mod folds)."""
+
+    __tablename__ = "retrain_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    folds: Mapped[int] = mapped_column(Integer)
+    fold: Mapped[int] = mapped_column(Integer)
+    candidate: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

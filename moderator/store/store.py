@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, null, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderator.errors import ModeratorError
 from moderator.store.engine import DEFAULT_TIMEOUT_SECONDS, make_engine, upgrade
+from moderator.store.errors import StoreError
+from moderator.store.labels import LabelsMixin
 from moderator.store.privacy import keyed_hash
 from moderator.store.schema import HeldComment, Label
+from moderator.store.times import aware as _aware
+from moderator.store.times import iso, utcnow
 from moderator.types import Comment, Verdict
 
 DECISIONS = {"approve": "approved", "reject": "rejected"}
@@ -40,10 +43,6 @@ DEFAULT_MAX_PENDING = 10_000
 DEFAULT_MAX_PENDING_PER_IP = 50
 #: /healthz asks the database at most this often per process.
 HEALTH_CACHE_SECONDS = 2.0
-
-
-class StoreError(ModeratorError):
-    """Root of the store's refusals."""
 
 
 class QueueFull(StoreError):
@@ -75,22 +74,6 @@ class AlreadyDecided(StoreError):
         self.comment_id = comment_id
         self.status = status
         super().__init__(f"comment {comment_id!r} was already decided ({status})")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive; everything stored is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def iso(value: datetime | None) -> str | None:
-    value = _aware(value)
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def export_lang(language: str | None) -> str:
@@ -139,15 +122,7 @@ class QueueItem:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class LabelRow:
-    text: str
-    label: str
-    source: str
-    lang: str
-
-
-class Store:
+class Store(LabelsMixin):
     """Held comments and labels in SQLite or PostgreSQL (whatever the URL names)."""
 
     def __init__(self, engine: Engine, hash_key: bytes, retention_days: int | None = None,
@@ -258,24 +233,8 @@ class Store:
             if text:
                 session.add(Label(text=text, label=label, lang=export_lang(row.language),
                                   origin="queue", comment_id=comment_id, created_by=moderator,
-                                  created_at=now))
+                                  created_at=now, site=row.site, status="active"))
         return QueueItem.from_row(row)
-
-    # -- labels ----------------------------------------------------------------------
-
-    def add_label(self, text: str, label: str, lang: str | None, moderator: str) -> int:
-        """A label submitted from elsewhere (POST /v1/labels)."""
-        row = Label(text=text, label=label, lang=lang or "und", origin="api",
-                    created_by=moderator, created_at=self._clock())
-        with self._tx() as session:
-            session.add(row)
-        return row.id
-
-    def labels(self) -> Iterator[LabelRow]:
-        """Every label, oldest first, in the shape of the shared data files."""
-        with self._session() as session:
-            for row in session.scalars(select(Label).order_by(Label.id)):
-                yield LabelRow(row.text, row.label, f"moderator_{row.origin}", row.lang)
 
     def pending(self, site: str, ip_hash: str | None = None) -> int:
         """Pending comments of one site (from one address hash, if given)."""

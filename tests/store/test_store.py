@@ -165,5 +165,5 @@ def test_migrations_race_at_start_up(database_url: str) -> None:
     store = Store.open(database_url, b"k" * 32)
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == \
-            [("0002",)]
+            [("0003",)]
     store.close()
