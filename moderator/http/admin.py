@@ -19,7 +19,15 @@ from moderator.auth import AdminKeys, bearer_token
 from moderator.http.errors import InvalidRequest, error_response
 from moderator.http.requests import parse_json, read_body
 from moderator.service import Moderator
-from moderator.store import DECISIONS, LABELS, STATUSES, AlreadyDecided, NotFound, Store
+from moderator.store import (
+    DECISIONS,
+    LABELS,
+    STATUSES,
+    AlreadyDecided,
+    LabelNotFound,
+    NotFound,
+    Store,
+)
 
 admin = Blueprint("admin", __name__)
 log = logging.getLogger(__name__)
@@ -29,6 +37,9 @@ DEFAULT_PAGE = 50
 MAX_LABEL_TEXT = 20_000
 _ID = re.compile(r"[0-9a-f]{32}")
 _LANG = re.compile(r"(?:[a-z]{2}|und)")
+_LABEL_ID = re.compile(r"[1-9][0-9]{0,17}")
+MAX_SITE = 200
+_FLAGS = {"true": True, "1": True, "false": False, "0": False}
 
 
 def _store() -> Store:
@@ -144,3 +155,51 @@ def add_label() -> Response:
     response = jsonify({"id": label_id, "label": label, "lang": lang or "und"})
     response.status_code = 201
     return response
+
+
+def _label_id(raw: str) -> int:
+    if not _LABEL_ID.fullmatch(raw):
+        raise HTTPNotFound(f"No label has id {raw!r}.")
+    return int(raw)
+
+
+@admin.get("/v1/admin/labels")
+def list_labels() -> Response:
+    """Labels oldest first, for a second look (`flagged=true`: only the flagged ones)."""
+    site = request.args.get("site") or None
+    if site is not None and len(site) > MAX_SITE:
+        raise InvalidRequest(f"Query parameter site is longer than {MAX_SITE} characters.")
+    flagged = request.args.get("flagged", "false")
+    if flagged not in _FLAGS:
+        raise InvalidRequest("Query parameter flagged must be true or false.")
+    limit = _int_arg("limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    after = _int_arg("cursor", 0, 0, 2**62)
+    records, next_cursor = _store().list_labels(site, "flagged" if _FLAGS[flagged] else None,
+                                                limit, after)
+    return jsonify({"items": [r.to_dict() for r in records],
+                    "next_cursor": None if next_cursor is None else str(next_cursor)})
+
+
+@admin.delete("/v1/admin/labels/<label_id>")
+def delete_label(label_id: str) -> Response:
+    ident = _label_id(label_id)
+    try:
+        _store().delete_label(ident)
+    except LabelNotFound as exc:
+        raise HTTPNotFound(f"No label has id {label_id!r}.") from exc
+    log.info("label deleted", extra={"label_id": ident, "moderator": g.admin_name})
+    return Response(status=204)
+
+
+@admin.post("/v1/admin/labels/<label_id>/confirm")
+def confirm_label(label_id: str) -> Response:
+    """A moderator's second look: the label trains again and is never flagged again."""
+    ident = _label_id(label_id)
+    if request.content_length or request.headers.get("Transfer-Encoding"):
+        raise InvalidRequest("This endpoint takes no request body.")
+    try:
+        record = _store().confirm_label(ident, g.admin_name)
+    except LabelNotFound as exc:
+        raise HTTPNotFound(f"No label has id {label_id!r}.") from exc
+    log.info("label confirmed", extra={"label_id": ident, "moderator": g.admin_name})
+    return jsonify(record.to_dict())

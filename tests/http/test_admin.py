@@ -110,6 +110,70 @@ def test_labels_from_elsewhere(client: FlaskClient, conforms: Conforms, app: Fla
                                                    ("other", "moderator_api")]
 
 
+def test_labels_listed_flagged_confirmed_and_deleted(client: FlaskClient, conforms: Conforms,
+                                                     app: Flask,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    comment_id = hold(client, "a martyr Qzxv")
+    client.post(f"/v1/queue/{comment_id}/decision", headers=auth(),
+                json={"decision": "approve", "label": "other"})
+    store = app.extensions["moderator"].store
+    api_id = store.add_label("Wplmq text from elsewhere", "propaganda", "en", "bob")
+    page = conforms(client.get("/v1/admin/labels?limit=1", headers=auth())).get_json()
+    [first] = page["items"]
+    assert (first["text"], first["site"], first["origin"], first["status"]) == \
+        ("a martyr Qzxv", "strict", "queue", "active")
+    rest = conforms(client.get(f"/v1/admin/labels?cursor={page['next_cursor']}",
+                               headers=auth())).get_json()
+    assert [r["id"] for r in rest["items"]] == [api_id] and rest["next_cursor"] is None
+    assert [r["id"] for r in conforms(client.get(
+        "/v1/admin/labels?site=strict", headers=auth())).get_json()["items"]] == [first["id"]]
+
+    store.flag_labels({api_id: 0.03})
+    [flagged] = conforms(client.get("/v1/admin/labels?flagged=true",
+                                    headers=auth())).get_json()["items"]
+    assert (flagged["id"], flagged["status"], flagged["flag_score"]) == (api_id, "flagged", 0.03)
+    confirmed = conforms(client.post(f"/v1/admin/labels/{api_id}/confirm", headers=auth(BOB)))
+    assert confirmed.status_code == 200
+    assert (confirmed.get_json()["status"], confirmed.get_json()["confirmed_by"]) == \
+        ("confirmed", "bob")
+    assert client.get("/v1/admin/labels?flagged=1", headers=auth()).get_json()["items"] == []
+
+    deleted = conforms(client.delete(f"/v1/admin/labels/{first['id']}", headers=auth()))
+    assert deleted.status_code == 204 and deleted.get_data() == b""
+    assert [r.id for r in store.labels()] == [api_id]
+    gone = conforms(client.delete(f"/v1/admin/labels/{first['id']}", headers=auth()))
+    assert gone.status_code == 404
+    assert "Qzxv" not in caplog.text and "Wplmq" not in caplog.text  # ids, never text
+
+
+@pytest.mark.parametrize(("method", "path", "status", "words"), [
+    ("get", "/v1/admin/labels?flagged=yes", 400, "flagged must be true or false"),
+    ("get", "/v1/admin/labels?limit=500", 400, "limit"),
+    ("get", "/v1/admin/labels?cursor=x", 400, "cursor"),
+    ("get", "/v1/admin/labels?site=" + "s" * 201, 400, "site"),
+    ("delete", "/v1/admin/labels/abc", 404, "No label"),
+    ("delete", "/v1/admin/labels/0", 404, "No label"),
+    ("delete", "/v1/admin/labels/999999", 404, "No label"),
+    ("post", "/v1/admin/labels/999999/confirm", 404, "No label"),
+    ("post", "/v1/admin/labels/-1/confirm", 404, "No label"),
+])
+def test_label_admin_mistakes_are_4xx(client: FlaskClient, method: str, path: str,
+                                      status: int, words: str) -> None:
+    response = getattr(client, method)(path, headers=auth())
+    assert response.status_code == status
+    assert words in response.get_json()["error"]["message"]
+
+
+def test_confirm_refuses_a_body(client: FlaskClient, app: Flask) -> None:
+    label_id = app.extensions["moderator"].store.add_label("x", "other", None, "bob")
+    response = client.post(f"/v1/admin/labels/{label_id}/confirm", headers=auth(),
+                           json={"label": "propaganda"})
+    assert response.status_code == 400 and "no request body" in \
+        response.get_json()["error"]["message"]
+    assert app.extensions["moderator"].store.get_label(label_id).status == "active"
+
+
 @pytest.mark.parametrize(("method", "path", "body", "status", "words"), [
     ("post", "/v1/labels", {"text": "", "label": "other"}, 400, "/text"),
     ("post", "/v1/labels", {"text": "x", "label": "spam"}, 400, "/label must be one of"),
@@ -165,6 +229,9 @@ def test_auth_failures_are_401_and_leave_no_trace(client: FlaskClient, conforms:
         ("get", "/v1/queue", None),
         ("post", "/v1/queue/" + "a" * 32 + "/decision",
          {"decision": "approve", "label": "other", "note": SECRET_BODY}),
+        ("get", "/v1/admin/labels", None),
+        ("delete", "/v1/admin/labels/1", None),
+        ("post", "/v1/admin/labels/1/confirm", None),
     ]:
         response = getattr(client, method)(path, headers=headers, json=body)
         assert response.status_code == 401, path
@@ -199,8 +266,10 @@ def test_a_database_outage_is_503_not_500(app: Flask, client: FlaskClient) -> No
     store.engine.dispose()
     store.engine = create_engine(unreachable)
     store._session.configure(bind=store.engine)
-    response = client.get("/v1/queue", headers=auth())
-    assert response.status_code == 503
-    assert response.get_json()["error"]["code"] == "store_unavailable"
+    for method, path in (("get", "/v1/queue"), ("get", "/v1/admin/labels"),
+                         ("delete", "/v1/admin/labels/1"), ("post", "/v1/admin/labels/1/confirm")):
+        response = getattr(client, method)(path, headers=auth())
+        assert response.status_code == 503, path
+        assert response.get_json()["error"]["code"] == "store_unavailable"
     response = client.post("/v1/check", json={"site": "strict", "fields": HELD})
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"

@@ -57,6 +57,9 @@ def assert_unavailable_everywhere(client: FlaskClient, caplog: pytest.LogCapture
             client.post(f"/v1/queue/{'0' * 32}/decision",
                         json={"decision": "approve", "label": "other"}, headers=auth),
             client.get("/v1/queue", headers=auth),
+            client.get("/v1/admin/labels", headers=auth),
+            client.delete("/v1/admin/labels/1", headers=auth),
+            client.post("/v1/admin/labels/1/confirm", headers=auth),
         ]
         health = client.get("/healthz").get_json()
     for response in responses:
