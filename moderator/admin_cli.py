@@ -107,7 +107,7 @@ def labels() -> None:
 @labels.command("export")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def export_labels(out: Path) -> None:
-    """Write every label as CSV in the shared data format (text,label,source,lang; CRLF)."""
+    """Write the labels that train as CSV in the shared data format (flagged ones left out)."""
     from moderator.retrain import write_labels_csv
 
     store = _open_store()
@@ -118,6 +118,80 @@ def export_labels(out: Path) -> None:
     finally:
         store.close()
     click.echo(f"{n} labels -> {out}", err=True)
+
+
+def _label_line(record: Any) -> str:
+    """One label on one line: the start of its text with line breaks shown as spaces."""
+    text = " ".join(record.text.split())
+    text = text if len(text) <= 60 else text[:59] + "…"
+    score = "-" if record.flag_score is None else f"{record.flag_score:.3f}"
+    return (f"{record.id:>7}  {record.status:<9}  {record.label:<10}  {record.lang:<3}  "
+            f"{record.site or '-':<12}  {score:>5}  {text}")
+
+
+@labels.command("list")
+@click.option("--flagged", is_flag=True, help="Only labels the cross-check flagged.")
+@click.option("--site", default=None, help="Only labels from this site's review queue.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Full records (text included) as JSON.")
+def list_labels(flagged: bool, site: str | None, limit: int, as_json: bool) -> None:
+    """Labels oldest first: id, status, label, language, site, flag score, text."""
+    st = _open_store()
+    try:
+        records, _ = st.list_labels(site, "flagged" if flagged else None, limit)
+    finally:
+        st.close()
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in records], indent=2, ensure_ascii=False))
+        return
+    for record in records:
+        click.echo(_label_line(record))
+    if len(records) == limit:
+        click.echo(f"(first {limit}; pass --limit for more)", err=True)
+
+
+def _label_id(raw: str) -> int:
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) < 2**62:
+        raise click.BadParameter(f"{raw!r} is not a label id (a positive integer)")
+    return int(raw)
+
+
+@labels.command("delete")
+@click.argument("label_id")
+def delete_label(label_id: str) -> None:
+    """Delete a label for good: no later model trains on it."""
+    from moderator.store import LabelNotFound
+
+    ident = _label_id(label_id)
+    st = _open_store()
+    try:
+        st.delete_label(ident)
+    except LabelNotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        st.close()
+    click.echo(f"label {ident} deleted")
+
+
+@labels.command("confirm")
+@click.argument("label_id")
+@click.option("--by", "moderator", default=None,
+              help="Who confirms (default: cli:<user name>).")
+def confirm_label(label_id: str, moderator: str | None) -> None:
+    """Confirm a label after a second look: it trains again and is never flagged again."""
+    import getpass
+
+    from moderator.store import LabelNotFound
+
+    ident = _label_id(label_id)
+    st = _open_store()
+    try:
+        record = st.confirm_label(ident, moderator or f"cli:{getpass.getuser()}")
+    except LabelNotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        st.close()
+    click.echo(f"label {record.id} confirmed by {record.confirmed_by}")
 
 
 def _data_paths(data: Path | None) -> list[Path]:
@@ -137,16 +211,29 @@ def _data_paths(data: Path | None) -> list[Path]:
 @click.option("--version", default=None, help="Candidate version (default: a UTC timestamp).")
 @click.option("--promote/--no-promote", "auto_promote", default=True, show_default=True,
               help="Promote the candidate when the gate allows it.")
+@click.option("--cross-check/--no-cross-check", "check_labels", default=True,
+              show_default=True,
+              help="Flag labels a cross-validated model strongly disagrees with.")
 def retrain(data: Path | None, models_dir: Path | None, name: str, version: str | None,
-            auto_promote: bool) -> None:
-    """Train a candidate on base data + stored labels; promote it only if the gate passes."""
+            auto_promote: bool, check_labels: bool) -> None:
+    """Train a candidate on base data + stored labels; promote it only if the gate passes.
+
+    Labels a cross-validated model strongly disagrees with are flagged and left out
+    until a moderator confirms them; this run's held-back fold of labels rotates.
+    """
+    from moderator.labels import FOLDS
     from moderator.retrain import retrain as run
+    from moderator.store import LABEL_STATUSES
 
     store = _open_store()
     try:
-        result = run(_data_paths(data), list(store.labels()), _models_dir(models_dir), name,
-                     version=version, auto_promote=auto_promote,
+        run_id, fold = store.start_retrain_run(FOLDS)
+        given = list(store.labels(LABEL_STATUSES))  # flagged ones are counted, not trained
+        result = run(_data_paths(data), given, _models_dir(models_dir), name,
+                     version=version, auto_promote=auto_promote, held_fold=fold,
+                     folds=FOLDS, check_labels=check_labels, on_flagged=store.flag_labels,
                      progress=lambda m: click.echo(m, err=True))
+        store.finish_retrain_run(run_id, result.report["candidate"], result.report["decision"])
     except ModeratorError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:

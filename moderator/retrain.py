@@ -1,11 +1,18 @@
 """`moderator retrain`: a candidate from base data plus moderators' labels, and a gate.
 
-The gate compares candidate and current model on one fixed evaluation set: the base
-rows that *neither* model trained on (each model's own validation fold, via its card)
-plus a held-back share of the moderators' labels. Which labels are held back is a hash
-of their text under a fixed seed, so a label held back once is held back on every
-retrain and never leaks into training. The candidate is promoted only when no headline
-metric is worse than the current model's beyond its tolerance (`TOLERANCES`).
+Three steps, each answering a way labels went wrong before (issue #12):
+
+1. **Cross-check** (`moderator.labels.cross_check`): k models, each trained on the base
+   data and the other folds' labels, score every label; labels they strongly disagree
+   with are flagged in the store and leave training until a moderator confirms them.
+2. **Rotation** (`moderator.labels.rotate`): run N holds back the labels of fold N mod k
+   for the label report; the rest train. Every label trains in k-1 of k runs.
+3. **Gate** (`moderator.gate`): candidate and current model are scored on the training
+   recipe's own validation rows of the *base* data (`validation_mask`), which no label
+   can enter, and the candidate is promoted only if no base metric is worse beyond its
+   tolerance. The held-back labels are reported beside it and decide nothing: the
+   current model may have trained on them in an earlier run, and a candidate that
+   learnt a wrong batch would agree with the rest of that batch.
 """
 
 from __future__ import annotations
@@ -14,39 +21,29 @@ import csv
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from moderator.classifier.data import in_fold, load_csvs
-from moderator.classifier.evaluate import evaluate_model, unseen_rows
+from moderator.classifier.data import Dataset, load_csvs
+from moderator.classifier.evaluate import unseen_rows
+from moderator.classifier.metrics import report as metrics_report
 from moderator.classifier.model import Model, load_model
 from moderator.classifier.recipe import train_and_save
 from moderator.classifier.registry import model_dir
-from moderator.classifier.train import Params
+from moderator.classifier.train import Params, validation_mask
 from moderator.errors import ModelError
+from moderator.gate import TOLERANCES, fpr_at, gate, group_checks, recall_at_fpr_of
+from moderator.labels import FLAG_MARGIN, FOLDS, cross_check, rotate
 from moderator.promotion import current_version, promote
+from moderator.retrain_report import markdown
 from moderator.store import LabelRow
 
-HOLDOUT_SEED = "moderator-labels-holdout-v1"
-HOLDOUT_FRACTION = 0.3
-#: Headline metric -> (higher is better, tolerance in absolute units). About two standard
-#: errors of each metric on an evaluation set of a few thousand rows: a smaller margin
-#: would refuse candidates for noise, a larger one would let a real regression through.
-#: FPRs get half the margin of recall because their budgets are tiny (0.5% / 0.2%).
-TOLERANCES: dict[str, tuple[bool, float]] = {
-    "roc_auc": (True, 0.01),
-    "pr_auc": (True, 0.01),
-    "recall_at_1pct_fpr": (True, 0.02),
-    "review.recall": (True, 0.02),
-    "review.fpr_discusses": (False, 0.005),
-    "review.fpr_other": (False, 0.005),
-}
+__all__ = ["FOLDS", "TOLERANCES", "RetrainResult", "gate", "retrain", "write_labels_csv"]
+
 LABEL_FILE = "moderator_labels.csv"
-HELD_BACK_FILE = "moderator_labels_held_back.csv"
+BATCH = 512
 
 
 @dataclass(frozen=True)
@@ -55,15 +52,8 @@ class RetrainResult:
     path: Path
     promoted: bool
     report: dict[str, Any]
-
-
-def split_labels(rows: Iterable[LabelRow]) -> tuple[list[LabelRow], list[LabelRow]]:
-    """(for training, held back for evaluation), decided by a fixed hash of the text."""
-    train: list[LabelRow] = []
-    held: list[LabelRow] = []
-    for row in rows:
-        (held if in_fold(row.text, HOLDOUT_SEED, HOLDOUT_FRACTION) else train).append(row)
-    return train, held
+    #: Label id -> cross-validated score, for the labels this run flagged.
+    flagged: dict[int, float] = field(default_factory=dict)
 
 
 def write_labels_csv(rows: Iterable[LabelRow], path: Path) -> int:
@@ -78,101 +68,157 @@ def write_labels_csv(rows: Iterable[LabelRow], path: Path) -> int:
     return n
 
 
-def _metric(block: Mapping[str, Any], key: str) -> float | None:
-    value: Any = block
-    for part in key.split("."):
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return None if value is None else float(value)
+def _scores(model: Model, texts: Sequence[str]) -> list[float]:
+    out: list[float] = []
+    for i in range(0, len(texts), BATCH):
+        out.extend(model.score(texts[i : i + BATCH]))
+    return out
 
 
-def gate(current: Mapping[str, Any] | None, candidate: Mapping[str, Any],
-         tolerances: Mapping[str, tuple[bool, float]] = TOLERANCES) -> dict[str, Any]:
-    """Per-metric comparison and the overall verdict: promote, or refuse with reasons."""
-    checks = []
-    for key, (higher, tol) in tolerances.items():
-        new = _metric(candidate, key)
-        old = _metric(current, key) if current is not None else None
-        if old is None or new is None:
-            ok, delta = True, None  # nothing to compare (no current model, or one class only)
-        else:
-            delta = round(new - old, 4)
-            ok = new >= old - tol if higher else new <= old + tol
-        checks.append({"metric": key, "current": old, "candidate": new, "delta": delta,
-                       "better": "higher" if higher else "lower", "tolerance": tol, "ok": ok})
-    failed = [c["metric"] for c in checks if not c["ok"]]
-    return {"decision": "refuse" if failed else "promote", "worse_beyond_tolerance": failed,
-            "checks": checks}
+def _metrics(model: Model, rows: Dataset, scores: Sequence[float]) -> dict[str, Any]:
+    out = metrics_report(scores, rows.labels, rows.sources, rows.langs, model.thresholds)
+    out["model"] = model.version
+    out["thresholds"] = dict(model.thresholds)
+    return out
 
 
-def _markdown(report: Mapping[str, Any]) -> str:
-    lines = [f"# Retrain {report['candidate']} vs {report['current'] or '(none)'}", "",
-             f"Evaluation set: {report['evaluation']['rows']} rows "
-             f"({report['evaluation']['held_back_labels']} held-back moderator labels).", "",
-             f"**Decision: {report['gate']['decision']}**", "",
-             "| metric | current | candidate | delta | tolerance | ok |",
-             "| --- | ---: | ---: | ---: | ---: | --- |"]
-    for c in report["gate"]["checks"]:
-        lines.append(f"| {c['metric']} ({c['better']} is better) | {c['current']} "
-                     f"| {c['candidate']} | {c['delta']} | {c['tolerance']} "
-                     f"| {'yes' if c['ok'] else 'NO'} |")
-    return "\n".join(lines) + "\n"
+def base_validation(base: Dataset, params: Params, current: Model | None) -> Dataset:
+    """The recipe's validation rows of the base data that the current model did not train on.
 
-
-def evaluate_pair(current: Model | None, candidate: Model, paths: Sequence[Path]
-                  ) -> tuple[dict[str, Any] | None, dict[str, Any], int]:
-    """Both models on exactly the same rows: those neither of them trained on."""
-    data = load_csvs(paths)
-    keep, _ = unseen_rows(candidate, data)
+    The candidate holds them out by construction (same recipe, same seed); intersecting
+    with the current model's own unseen rows keeps the comparison fair when it was
+    trained with another seed or validation share.
+    """
+    keep = validation_mask(base.texts, params)
     if current is not None:
-        keep &= unseen_rows(current, data)[0]
-    rows = data.subset(np.asarray(keep).tolist())
+        keep &= unseen_rows(current, base)[0]
+    rows = base.subset(keep.tolist())
     if not len(rows):
-        raise ModelError("the evaluation set is empty: no rows either model left unseen")
-    new = evaluate_model(candidate, rows, include_training_rows=True)
-    old = evaluate_model(current, rows, include_training_rows=True) if current else None
-    return old, new, len(rows)
+        raise ModelError("the evaluation set is empty: no base validation rows")
+    return rows
+
+
+def compare(current: Model | None, candidate: Model, rows: Dataset
+            ) -> tuple[dict[str, Any] | None, dict[str, Any], list[dict[str, Any]]]:
+    """Both models' metrics on exactly `rows`, recall at one shared FPR, per-group checks.
+
+    `recall_at_review_fpr` is each model's recall at the false-positive rate the current
+    model's review threshold has on these rows (the candidate's own, with no current
+    model), so a candidate cannot look better by choosing its threshold differently.
+    """
+    new_scores = _scores(candidate, rows.texts)
+    old_scores = _scores(current, rows.texts) if current is not None else None
+    new = _metrics(candidate, rows, new_scores)
+    old = _metrics(current, rows, old_scores) if current is not None and old_scores is not None \
+        else None
+    reference, ref_scores = (current, old_scores) if old_scores is not None \
+        else (candidate, new_scores)
+    fpr = fpr_at(ref_scores, rows.labels, float(reference.thresholds.get("review", 1.0)))
+    for block, scores in ((new, new_scores), (old, old_scores)):
+        if block is not None and scores is not None:
+            block["review_fpr_reference"] = None if fpr is None else round(fpr, 4)
+            block["recall_at_review_fpr"] = None if fpr is None else \
+                recall_at_fpr_of(scores, rows.labels, fpr)
+    groups = [] if current is None or old_scores is None else group_checks(
+        old_scores, new_scores, rows.labels, rows.sources,
+        float(current.thresholds.get("review", 1.0)),
+        float(candidate.thresholds.get("review", 1.0)))
+    return old, new, groups
+
+
+def label_report(current: Model | None, candidate: Model, held: Sequence[LabelRow]
+                 ) -> dict[str, Any] | None:
+    """Both models on the held-back labels: reported, never gated on."""
+    if not held:
+        return None
+    rows = Dataset([r.text for r in held], [r.label for r in held],
+                   [r.source for r in held], [r.lang for r in held])
+    new = _metrics(candidate, rows, _scores(candidate, rows.texts))
+    old = _metrics(current, rows, _scores(current, rows.texts)) if current else None
+    keep = ("rows", "roc_auc", "pr_auc", "recall_at_1pct_fpr", "review", "reject")
+    return {"rows": len(rows),
+            "current": None if old is None else {k: old.get(k) for k in keep},
+            "candidate": {k: new.get(k) for k in keep},
+            "note": "not part of the gate: the current model may have trained on these "
+                    "labels in an earlier run"}
+
+
+def _screen(base: Dataset, labels: Sequence[LabelRow], params: Params, folds: int,
+            margin: float, say: Callable[[str], None]
+            ) -> tuple[list[LabelRow], dict[int, float], int]:
+    """(labels that may train, newly flagged id -> score, labels flagged but unstored)."""
+    checks = cross_check(base, labels, params, folds, margin, progress=say)
+    flagged = {c.id: c.score for c in checks if c.flagged and c.id is not None}
+    unstored = sum(1 for c in checks if c.flagged and c.id is None)
+    keep = [labels[c.index] for c in checks if not c.flagged]
+    return keep, flagged, unstored
 
 
 def retrain(base_paths: Sequence[Path], labels: Iterable[LabelRow], models_dir: Path,
             name: str = "propaganda", params: Params | None = None, *,
             version: str | None = None, auto_promote: bool = True,
             tolerances: Mapping[str, tuple[bool, float]] = TOLERANCES,
+            held_fold: int = 0, folds: int = FOLDS, check_labels: bool = True,
+            flag_margin: float = FLAG_MARGIN,
+            on_flagged: Callable[[dict[int, float]], object] | None = None,
             progress: Callable[[str], None] | None = None) -> RetrainResult:
-    """Train a candidate, compare it with the current model, promote it if the gate allows."""
+    """Cross-check the labels, train a candidate, gate it on base rows, promote if it passes.
+
+    `labels` with status `flagged` never train; `on_flagged` gets the labels this run
+    flags (id -> score) as soon as they are known, before training starts.
+    """
     say = progress or (lambda _msg: None)
+    params = params or Params()
     version = version or datetime.now(UTC).strftime("%Y.%m.%d-%H%M%S")
     out = model_dir(models_dir, name, version)
     if out.exists():
         raise ModelError(f"{out} already exists")
-    train_rows, held_rows = split_labels(labels)
+    base_paths = sorted(base_paths)
+    base = load_csvs(base_paths)
+    given = list(labels)
+    usable = [r for r in given if r.status != "flagged"]
+    flagged: dict[int, float] = {}
+    unstored = 0
+    if check_labels and usable:
+        usable, flagged, unstored = _screen(base, usable, params, folds, flag_margin, say)
+        if flagged and on_flagged is not None:
+            on_flagged(flagged)
+    train_rows, held_rows = rotate(usable, held_fold, folds)
     running = current_version(models_dir, name)
     current = load_model(model_dir(models_dir, name, running)) if running else None
     with tempfile.TemporaryDirectory(prefix="moderator-retrain-") as tmp:
-        train_paths, eval_paths = list(base_paths), list(base_paths)
+        train_paths = list(base_paths)
         if train_rows:
             write_labels_csv(train_rows, Path(tmp) / LABEL_FILE)
             train_paths.append(Path(tmp) / LABEL_FILE)
-        if held_rows:
-            write_labels_csv(held_rows, Path(tmp) / HELD_BACK_FILE)
-            eval_paths.append(Path(tmp) / HELD_BACK_FILE)
         say(f"training {name}/{version} on {len(train_paths)} files "
-            f"({len(train_rows)} moderator labels, {len(held_rows)} held back)")
-        train_and_save(sorted(train_paths), out, params or Params(), progress=say)
-        candidate = load_model(out)
-        old, new, n_rows = evaluate_pair(current, candidate, eval_paths)
-    verdict = gate(old, new, tolerances)
+            f"({len(train_rows)} moderator labels, {len(held_rows)} held back, "
+            f"{len(flagged) + unstored} flagged)")
+        train_and_save(sorted(train_paths), out, params, progress=say)
+    candidate = load_model(out)
+    rows = base_validation(base, params, current)
+    old, new, groups = compare(current, candidate, rows)
+    verdict = gate(old, new, tolerances, rows=new["rows"], extra=groups)
     report = {
         "candidate": candidate.version, "current": current.version if current else None,
-        "evaluation": {"rows": n_rows, "held_back_labels": len(held_rows),
-                       "held_back_seed": HOLDOUT_SEED, "held_back_fraction": HOLDOUT_FRACTION,
-                       "labels_trained_on": len(train_rows)},
+        "evaluation": {"set": "base validation rows (the recipe's validation_mask)",
+                       "rows": len(rows), "by_label": new["rows"],
+                       "validation_seed": params.seed,
+                       "validation_fraction": params.validation_fraction},
+        "labels": {"given": len(given), "flagged_before": len(given) - len(
+                       [r for r in given if r.status != "flagged"]),
+                   "cross_checked": check_labels, "flag_margin": flag_margin,
+                   "flagged_now": len(flagged) + unstored, "folds": folds,
+                   "held_back_fold": held_fold % folds, "trained_on": len(train_rows),
+                   "held_back": len(held_rows)},
         "gate": verdict, "decision": verdict["decision"],
         "metrics": {"current": old, "candidate": new},
+        "label_report": label_report(current, candidate, held_rows),
     }
     (out / "comparison.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
-    (out / "comparison.md").write_text(_markdown(report), encoding="utf-8")
+    (out / "comparison.md").write_text(markdown(report), encoding="utf-8")
     promoted = verdict["decision"] == "promote" and auto_promote
     if promoted:
         promote(models_dir, name, version)
-    return RetrainResult(version, out, promoted, report)
+    return RetrainResult(version, out, promoted, report, flagged)

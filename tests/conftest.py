@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,16 +34,17 @@ def shared_data() -> Path:
     return path
 
 
-def write_sample(shared: Path, out_dir: Path) -> list[Path]:
+def write_sample(shared: Path, out_dir: Path, per_label: int = PER_LABEL,
+                 files: tuple[str, ...] = SAMPLE_FILES) -> list[Path]:
     """The first rows of each label of a few sources, as CSVs in the same format."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name in SAMPLE_FILES:
+    for name in files:
         seen: dict[str, int] = {}
         rows = []
         with (shared / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
-                if seen.get(row["label"], 0) < PER_LABEL:
+                if seen.get(row["label"], 0) < per_label:
                     seen[row["label"]] = seen.get(row["label"], 0) + 1
                     rows.append(row)
         path = out_dir / f"{name}.csv"
@@ -75,3 +77,9 @@ def tiny_model_dir(sample_csvs: list[Path], tiny_params: Params,
     out = tmp_path_factory.mktemp("models") / "propaganda" / "tiny"
     train_and_save(sample_csvs, out, tiny_params)
     return out
+
+
+@pytest.fixture(scope="session")
+def sample_writer() -> Callable[..., list[Path]]:
+    """`write_sample` for tests that need another sample (other files, more rows per label)."""
+    return write_sample

@@ -28,7 +28,11 @@ TRAINING_STATUSES = ("active", "confirmed")
 
 @dataclass(frozen=True, slots=True)
 class LabelRow:
-    """A label in the shape of the shared data files, plus its id (which picks its fold)."""
+    """A label in the shape of the shared data files, plus what retrain needs to screen it.
+
+    `id` picks its rotation fold; `group` (who submitted it) keeps one moderator's or one
+    key's labels together in the cross-check, so a batch cannot vouch for itself.
+    """
 
     text: str
     label: str
@@ -36,6 +40,7 @@ class LabelRow:
     lang: str
     id: int | None = None
     status: str = "active"
+    group: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +102,7 @@ class LabelsMixin:
         with self._session() as session:
             for row in session.scalars(query):
                 yield LabelRow(row.text, row.label, f"moderator_{row.origin}", row.lang,
-                               row.id, row.status)
+                               row.id, row.status, row.created_by)
 
     def list_labels(self, site: str | None = None, status: str | None = None,
                     limit: int = 50, after: int = 0) -> tuple[list[LabelRecord], int | None]:

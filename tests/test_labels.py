@@ -1,0 +1,78 @@
+"""Label folds that rotate, and the cross-check that flags labels before they train."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from moderator.classifier.data import load_csvs
+from moderator.classifier.train import Params
+from moderator.labels import FOLDS, check_fold, cross_check, disagrees, fold_of, rotate
+from moderator.store import LabelRow
+
+
+def rows(n: int, group: str | None = None) -> list[LabelRow]:
+    return [LabelRow(f"text {i}", "other", "moderator_api", "en", i + 1, "active", group)
+            for i in range(n)]
+
+
+def test_every_label_is_held_back_once_in_k_runs_and_trains_in_the_others() -> None:
+    labels = rows(500)
+    held_in: Counter[int] = Counter()
+    for run in range(FOLDS):
+        train, held = rotate(labels, run)
+        assert len(train) + len(held) == len(labels)
+        assert not {r.id for r in train} & {r.id for r in held}
+        held_in.update(r.id for r in held if r.id is not None)
+        assert 0.1 < len(held) / len(labels) < 0.3
+    assert set(held_in.values()) == {1} and len(held_in) == len(labels)
+    assert rotate(labels, 7) == rotate(labels, 7 + FOLDS)  # run N holds fold N mod k
+
+
+def test_a_labels_fold_follows_its_id_not_its_text_or_order() -> None:
+    a = LabelRow("one text", "other", "s", "en", 42)
+    b = LabelRow("another text", "propaganda", "s", "en", 42)
+    assert fold_of(a) == fold_of(b)
+    assert rotate(rows(50)[::-1], 1)[1] == rotate(rows(50), 1)[1][::-1]
+    assert fold_of(LabelRow("t", "other", "s", "en")) == fold_of(LabelRow("t", "x", "y", "z"))
+
+
+def test_one_submitters_labels_share_a_cross_check_fold() -> None:
+    batch = rows(40, group="mallory")
+    assert len({check_fold(r) for r in batch}) == 1
+    assert len({check_fold(r) for r in rows(40)}) > 1  # no submitter known: by id
+
+
+@pytest.mark.parametrize(("label", "score", "flag"), [
+    ("propaganda", 0.05, True), ("propaganda", 0.1, True), ("propaganda", 0.2, False),
+    ("other", 0.95, True), ("discusses", 0.9, True), ("other", 0.8, False),
+])
+def test_disagreement_needs_the_margin(label: str, score: float, flag: bool) -> None:
+    assert disagrees(label, score) is flag
+
+
+def test_cross_check_flags_what_the_model_is_sure_is_wrong(sample_csvs: list[Path],
+                                                           tiny_params: Params) -> None:
+    base = load_csvs(sample_csvs)
+    propaganda = [t for t, lab in zip(base.texts, base.labels, strict=True)
+                  if lab == "propaganda"][:30]
+    # Base propaganda told the other way round by one submitter, the right way by another.
+    wrong = [LabelRow(t, "other", "moderator_api", "en", i + 1, "active", "mallory")
+             for i, t in enumerate(propaganda)]
+    right = [LabelRow(t, "propaganda", "moderator_api", "en", i + 100, "active", "carol")
+             for i, t in enumerate(propaganda)]
+    # The same wrong labels once more, but confirmed by a moderator after a second look.
+    confirmed = [LabelRow(r.text, r.label, r.source, r.lang, r.id + 200, "confirmed",  # type: ignore[operator]
+                          "mallory") for r in wrong]
+    checks = cross_check(base, wrong + right + confirmed, tiny_params)
+    assert [c.index for c in checks] == list(range(3 * len(wrong)))
+    n = len(wrong)
+    wrong_flagged = [c for c in checks[:n] if c.flagged]
+    assert len(wrong_flagged) >= 5  # the small test model is sure of only some of them
+    assert all(c.score >= 0.9 for c in wrong_flagged)
+    assert sum(c.flagged for c in checks[n:2 * n]) < len(wrong_flagged) / 2
+    # Confirmed twins: the same fold and score, never flagged.
+    assert [c.score for c in checks[2 * n:]] == pytest.approx([c.score for c in checks[:n]])
+    assert not any(c.flagged for c in checks[2 * n:])
