@@ -210,7 +210,11 @@ def retrain(base_paths: Sequence[Path], labels: Iterable[LabelRow], models_dir: 
                    "cross_checked": check_labels, "flag_margin": flag_margin,
                    "flagged_now": len(flagged) + unstored, "folds": folds,
                    "held_back_fold": held_fold % folds, "trained_on": len(train_rows),
-                   "held_back": len(held_rows)},
+                   "held_back": len(held_rows),
+                   # Their text hashes into the recipe's validation share: they calibrate
+                   # and set thresholds instead of fitting weights (see docs/retraining.md).
+                   "in_recipe_validation": int(validation_mask(
+                       [r.text for r in train_rows], params).sum()) if train_rows else 0},
         "gate": verdict, "decision": verdict["decision"],
         "metrics": {"current": old, "candidate": new},
         "label_report": label_report(current, candidate, held_rows),
