@@ -154,6 +154,12 @@ def _screen(base: Dataset, labels: Sequence[LabelRow], params: Params, folds: in
     return keep, flagged, unstored
 
 
+def _in_recipe_validation(rows: Sequence[LabelRow], params: Params) -> int:
+    """Labels whose text hashes into the recipe's validation share: they calibrate and set
+    thresholds instead of fitting weights (docs/retraining.md)."""
+    return int(validation_mask([r.text for r in rows], params).sum()) if rows else 0
+
+
 def retrain(base_paths: Sequence[Path], labels: Iterable[LabelRow], models_dir: Path,
             name: str = "propaganda", params: Params | None = None, *,
             version: str | None = None, auto_promote: bool = True,
@@ -205,16 +211,13 @@ def retrain(base_paths: Sequence[Path], labels: Iterable[LabelRow], models_dir: 
                        "rows": len(rows), "by_label": new["rows"],
                        "validation_seed": params.seed,
                        "validation_fraction": params.validation_fraction},
-        "labels": {"given": len(given), "flagged_before": len(given) - len(
-                       [r for r in given if r.status != "flagged"]),
+        "labels": {"given": len(given),
+                   "flagged_before": sum(r.status == "flagged" for r in given),
                    "cross_checked": check_labels, "flag_margin": flag_margin,
                    "flagged_now": len(flagged) + unstored, "folds": folds,
                    "held_back_fold": held_fold % folds, "trained_on": len(train_rows),
                    "held_back": len(held_rows),
-                   # Their text hashes into the recipe's validation share: they calibrate
-                   # and set thresholds instead of fitting weights (see docs/retraining.md).
-                   "in_recipe_validation": int(validation_mask(
-                       [r.text for r in train_rows], params).sum()) if train_rows else 0},
+                   "in_recipe_validation": _in_recipe_validation(train_rows, params)},
         "gate": verdict, "decision": verdict["decision"],
         "metrics": {"current": old, "candidate": new},
         "label_report": label_report(current, candidate, held_rows),

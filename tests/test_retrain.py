@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import shutil
 from collections.abc import Callable
 from dataclasses import replace
@@ -220,12 +221,19 @@ def test_300_wrong_labels_are_refused_by_the_gate(
 
 
 def test_300_wrong_labels_are_mostly_flagged_before_they_train(
-        attack: tuple[list[Path], Path, list[str]], attack_models: Path) -> None:
+        attack: tuple[list[Path], Path, list[str]], attack_models: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
     paths, _, texts = attack
     wrong = _labels(texts, "other", "mallory")
     seen: list[dict[int, float]] = []
+    said: list[str] = []
+    caplog.set_level(logging.DEBUG)
     result = retrain(paths, wrong, attack_models, params=ATTACK_PARAMS, version="screened",
-                     on_flagged=seen.append, auto_promote=False)
+                     on_flagged=seen.append, auto_promote=False, progress=said.append)
+    told = "\n".join(said) + caplog.text + \
+        (result.path / "comparison.json").read_text(encoding="utf-8")
+    assert "cross-check fold" in told
+    assert not any(t[:40] in told for t in texts)  # ids and counts only, never text
     assert seen == [result.flagged] and len(result.flagged) >= ATTACK_ROWS // 4
     assert all(score >= 0.9 for score in result.flagged.values())
     labels = result.report["labels"]
