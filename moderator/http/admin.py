@@ -16,6 +16,7 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.exceptions import UnsupportedMediaType
 
 from moderator.auth import AdminKeys, bearer_token
+from moderator.errors import UnknownSiteError
 from moderator.http.errors import InvalidRequest, error_response
 from moderator.http.requests import parse_json, read_body
 from moderator.service import Moderator
@@ -133,7 +134,7 @@ def decide(comment_id: str) -> Response:
 
 @admin.post("/v1/labels")
 def add_label() -> Response:
-    payload = _json_object({"text", "label", "lang"})
+    payload = _json_object({"text", "label", "lang", "site"})
     text = payload.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InvalidRequest("/text must be a non-empty string.", pointer="/text")
@@ -151,8 +152,17 @@ def add_label() -> Response:
     if lang is not None and (not isinstance(lang, str) or not _LANG.fullmatch(lang)):
         raise InvalidRequest("/lang must be a two-letter ISO 639-1 code or und.",
                              pointer="/lang")
-    label_id = _store().add_label(text, str(label), lang, g.admin_name)
-    response = jsonify({"id": label_id, "label": label, "lang": lang or "und"})
+    site = payload.get("site")
+    if site is not None:
+        if not isinstance(site, str):
+            raise InvalidRequest("/site must be a string.", pointer="/site")
+        try:
+            current_app.extensions["moderator"].policy(site)
+        except UnknownSiteError as exc:
+            raise InvalidRequest(f"No policy is configured for site {site!r}.",
+                                 pointer="/site") from exc
+    label_id = _store().add_label(text, str(label), lang, g.admin_name, site)
+    response = jsonify({"id": label_id, "label": label, "lang": lang or "und", "site": site})
     response.status_code = 201
     return response
 

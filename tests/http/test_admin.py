@@ -104,9 +104,15 @@ def test_labels_from_elsewhere(client: FlaskClient, conforms: Conforms, app: Fla
     assert response.status_code == 201 and response.get_json()["lang"] == "en"
     response = conforms(client.post("/v1/labels", headers=auth(), json={
         "text": "ordinary words", "label": "other"}))
-    assert response.get_json()["lang"] == "und"
+    assert response.get_json()["lang"] == "und" and response.get_json()["site"] is None
+    response = conforms(client.post("/v1/labels", headers=auth(), json={
+        "text": "from a site", "label": "other", "site": "strict"}))
+    assert response.get_json()["site"] == "strict"
+    assert [r.text for r in app.extensions["moderator"].store.list_labels("strict")[0]] == \
+        ["from a site"]
     rows = list(app.extensions["moderator"].store.labels())
     assert [(r.label, r.source) for r in rows] == [("propaganda", "moderator_api"),
+                                                   ("other", "moderator_api"),
                                                    ("other", "moderator_api")]
 
 
@@ -181,6 +187,9 @@ def test_confirm_refuses_a_body(client: FlaskClient, app: Flask) -> None:
     ("post", "/v1/labels", {"text": "x", "label": "other", "lang": "en\n"}, 400, "/lang"),
     ("post", "/v1/labels", {"text": "x", "label": "other", "who": 1}, 400, "Unknown member"),
     ("post", "/v1/labels", [1], 400, "JSON object"),
+    ("post", "/v1/labels", {"text": "x", "label": "other", "site": "nowhere"}, 400,
+     "No policy is configured for site 'nowhere'"),
+    ("post", "/v1/labels", {"text": "x", "label": "other", "site": 3}, 400, "/site"),
     ("post", "/v1/queue/{id}/decision", {"decision": "maybe", "label": "other"}, 400,
      "/decision"),
     ("post", "/v1/queue/{id}/decision", {"decision": "approve"}, 400, "/label"),
