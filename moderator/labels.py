@@ -73,8 +73,9 @@ def rotate(rows: Iterable[LabelRow], held_fold: int, folds: int = FOLDS
 
 def disagrees(label: str, score: float, margin: float = FLAG_MARGIN) -> bool:
     """Whether `score` (probability of propaganda) is on the other side of `label` by > margin."""
-    bound = round(0.5 + margin, 9) if label != POSITIVE else round(0.5 - margin, 9)
-    return score >= bound if label != POSITIVE else score <= bound
+    if label == POSITIVE:
+        return score <= round(0.5 - margin, 9)  # rounded: 0.5 - 0.4 is 0.0999...
+    return score >= round(0.5 + margin, 9)
 
 
 def with_labels(base: Dataset, rows: Sequence[LabelRow]) -> Dataset:
