@@ -157,41 +157,44 @@ def _label_id(raw: str) -> int:
 
 
 @labels.command("delete")
-@click.argument("label_id")
-def delete_label(label_id: str) -> None:
-    """Delete a label for good: no later model trains on it."""
+@click.argument("label_ids", nargs=-1, required=True)
+def delete_label(label_ids: tuple[str, ...]) -> None:
+    """Delete labels for good: no later model trains on them."""
     from moderator.store import LabelNotFound
 
-    ident = _label_id(label_id)
+    idents = [_label_id(raw) for raw in label_ids]
     st = _open_store()
     try:
-        st.delete_label(ident)
+        for ident in idents:
+            st.delete_label(ident)
+            click.echo(f"label {ident} deleted")
     except LabelNotFound as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         st.close()
-    click.echo(f"label {ident} deleted")
 
 
 @labels.command("confirm")
-@click.argument("label_id")
+@click.argument("label_ids", nargs=-1, required=True)
 @click.option("--by", "moderator", default=None,
               help="Who confirms (default: cli:<user name>).")
-def confirm_label(label_id: str, moderator: str | None) -> None:
-    """Confirm a label after a second look: it trains again and is never flagged again."""
+def confirm_label(label_ids: tuple[str, ...], moderator: str | None) -> None:
+    """Confirm labels after a second look: they train again and are never flagged again."""
     import getpass
 
     from moderator.store import LabelNotFound
 
-    ident = _label_id(label_id)
+    idents = [_label_id(raw) for raw in label_ids]
+    who = moderator or f"cli:{getpass.getuser()}"
     st = _open_store()
     try:
-        record = st.confirm_label(ident, moderator or f"cli:{getpass.getuser()}")
+        for ident in idents:
+            record = st.confirm_label(ident, who)
+            click.echo(f"label {record.id} confirmed by {record.confirmed_by}")
     except LabelNotFound as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         st.close()
-    click.echo(f"label {record.id} confirmed by {record.confirmed_by}")
 
 
 def _data_paths(data: Path | None) -> list[Path]:

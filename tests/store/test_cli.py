@@ -63,10 +63,12 @@ def test_labels_list_confirm_delete(store: Store, database_url: str) -> None:
     assert runner.invoke(main, ["labels", "list", "--site", "news"],
                          env=_env(database_url)).output == ""
 
-    confirmed = runner.invoke(main, ["labels", "confirm", str(second), "--by", "carol"],
-                              env=_env(database_url))
-    assert confirmed.exit_code == 0 and "confirmed by carol" in confirmed.output
+    third = store.add_label("third", "other", None, "bob")
+    confirmed = runner.invoke(main, ["labels", "confirm", str(second), str(third),
+                                     "--by", "carol"], env=_env(database_url))
+    assert confirmed.exit_code == 0 and confirmed.output.count("confirmed by carol") == 2
     assert store.get_label(second).status == "confirmed"
+    runner.invoke(main, ["labels", "delete", str(third)], env=_env(database_url))
     deleted = runner.invoke(main, ["labels", "delete", str(first)], env=_env(database_url))
     assert deleted.exit_code == 0 and f"label {first} deleted" in deleted.output
     again = runner.invoke(main, ["labels", "delete", str(first)], env=_env(database_url))
