@@ -8,8 +8,9 @@ Two problems this solves, both found by treating labels as ground truth:
 * **One wrong batch becomes the model's opinion.** Before labels train, k models (each on
   all base rows plus the labels of the other k-1 folds; folds by who submitted a label)
   score the labels of their held-out fold. A label the cross-validated model strongly
-  disagrees with (probability on the other side of 0.5 by more than a margin) is flagged
-  for a moderator's second look instead of training. Confirmed labels are scored but
+  disagrees with is flagged for a moderator's second look instead of training: its
+  probability is on the other side of 0.5 *and* it looks less like its label than 99%
+  of the base validation rows that carry that label. Confirmed labels are scored but
   never flagged again.
 
 Nothing here logs a label's text: only ids, counts and scores leave this module.
@@ -21,18 +22,40 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from moderator.classifier.data import POSITIVE, Dataset
 from moderator.classifier.model import Model
-from moderator.classifier.train import Params, fit
+from moderator.classifier.train import Params, fit, validation_mask
 from moderator.store import LabelRow
 
 FOLDS = 5
 FOLD_SEED = "moderator-label-fold-v1"
-#: Flag a label when the cross-validated probability is beyond 0.5 +- this on the other
-#: side: a propaganda label scored <= 0.1, or a negative label scored >= 0.9. Far enough
-#: that an honest correction of a borderline text passes; near enough that a text the
-#: model is sure of (the attack in issue #12: recruitment tweets labelled `other`) is held.
-FLAG_MARGIN = 0.4
+#: Flag a label that looks less like its label than all but this share of the base
+#: validation rows carrying it (and is on the other side of 0.5). Relative to the model's
+#: own score distribution, not a fixed probability: the recipe's calibrated scores on
+#: recruitment tweets average about 0.6 and a tenth of real propaganda scores under 0.08,
+#: so a fixed "above 0.9 / below 0.1" rule missed most wrong labels on the full data and
+#: flagged a tenth of the honest ones.
+FLAG_SHARE = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """Where a label starts to look like the other side, from one model's base scores."""
+
+    propaganda: float  # a propaganda label scored at or below this is flagged
+    negative: float  # a discusses / other label scored at or above this is flagged
+
+
+def bounds(scores: Sequence[float], labels: Sequence[str], share: float = FLAG_SHARE
+           ) -> Bounds:
+    """The `share` quantile of base propaganda scores and 1 - `share` of the negatives'."""
+    s, lab = np.asarray(scores, dtype=np.float64), np.asarray(labels)
+    pos, neg = s[lab == POSITIVE], s[lab != POSITIVE]
+    low = float(np.quantile(pos, share)) if len(pos) else 0.0
+    high = float(np.quantile(neg, 1.0 - share)) if len(neg) else 1.0
+    return Bounds(min(low, 0.5), max(high, 0.5))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +66,7 @@ class CrossCheck:
     id: int | None
     label: str
     score: float
+    bound: float  # the score past which this label would be flagged
     flagged: bool
 
 
@@ -71,11 +95,11 @@ def rotate(rows: Iterable[LabelRow], held_fold: int, folds: int = FOLDS
     return train, held
 
 
-def disagrees(label: str, score: float, margin: float = FLAG_MARGIN) -> bool:
-    """Whether `score` (probability of propaganda) is on the other side of `label` by > margin."""
+def disagrees(label: str, score: float, limits: Bounds) -> bool:
+    """Whether `score` (probability of propaganda) is past `label`'s bound, beyond 0.5."""
     if label == POSITIVE:
-        return score <= round(0.5 - margin, 9)  # rounded: 0.5 - 0.4 is 0.0999...
-    return score >= round(0.5 + margin, 9)
+        return score < 0.5 and score <= limits.propaganda
+    return score > 0.5 and score >= limits.negative
 
 
 def with_labels(base: Dataset, rows: Sequence[LabelRow]) -> Dataset:
@@ -86,17 +110,19 @@ def with_labels(base: Dataset, rows: Sequence[LabelRow]) -> Dataset:
 
 
 def cross_check(base: Dataset, rows: Sequence[LabelRow], params: Params,
-                folds: int = FOLDS, margin: float = FLAG_MARGIN,
+                folds: int = FOLDS, share: float = FLAG_SHARE,
                 progress: Callable[[str], None] | None = None) -> list[CrossCheck]:
     """Score every label with a model that did not train on it; flag strong disagreement.
 
     One fit per fold that holds labels (at most `folds`), each on all base rows and the
     other folds' labels. Folds are by submitter (`check_fold`): 300 wrong labels from one
     key, all in one fold, are scored by a model that learnt none of them, where folds by
-    label would let 240 of them vouch for the other 60. Labels already `confirmed` get a
-    score but are never flagged.
+    label would let 240 of them vouch for the other 60. Each fold's bounds come from its
+    model's scores on the base validation rows (which it calibrated on but did not fit).
+    Labels already `confirmed` get a score but are never flagged.
     """
     say = progress or (lambda _msg: None)
+    reference = base.subset(validation_mask(base.texts, params).tolist())
     fold = [check_fold(r, folds) for r in rows]
     out: list[CrossCheck] = []
     for f in sorted(set(fold)):
@@ -105,11 +131,13 @@ def cross_check(base: Dataset, rows: Sequence[LabelRow], params: Params,
         fitted = fit(with_labels(base, others), params)
         model = Model(fitted.model, {"version": "cross-check",
                                         "thresholds": fitted.thresholds})
+        limits = bounds(model.score(reference.texts), reference.labels, share)
         scores = model.score([rows[i].text for i in held])
         for i, score in zip(held, scores, strict=True):
             row = rows[i]
-            flag = row.status != "confirmed" and disagrees(row.label, score, margin)
-            out.append(CrossCheck(i, row.id, row.label, score, flag))
+            flag = row.status != "confirmed" and disagrees(row.label, score, limits)
+            bound = limits.propaganda if row.label == POSITIVE else limits.negative
+            out.append(CrossCheck(i, row.id, row.label, score, bound, flag))
         say(f"cross-check fold {f}: {len(held)} labels scored, "
             f"{sum(c.flagged for c in out[-len(held):])} flagged")
     return sorted(out, key=lambda c: c.index)

@@ -35,7 +35,7 @@ from moderator.classifier.registry import model_dir
 from moderator.classifier.train import Params, validation_mask
 from moderator.errors import ModelError
 from moderator.gate import TOLERANCES, fpr_at, gate, group_checks, recall_at_fpr_of
-from moderator.labels import FLAG_MARGIN, FOLDS, cross_check, rotate
+from moderator.labels import FLAG_SHARE, FOLDS, cross_check, rotate
 from moderator.promotion import current_version, promote
 from moderator.retrain_report import markdown
 from moderator.store import LabelRow
@@ -144,10 +144,10 @@ def label_report(current: Model | None, candidate: Model, held: Sequence[LabelRo
 
 
 def _screen(base: Dataset, labels: Sequence[LabelRow], params: Params, folds: int,
-            margin: float, say: Callable[[str], None]
+            share: float, say: Callable[[str], None]
             ) -> tuple[list[LabelRow], dict[int, float], int]:
     """(labels that may train, newly flagged id -> score, labels flagged but unstored)."""
-    checks = cross_check(base, labels, params, folds, margin, progress=say)
+    checks = cross_check(base, labels, params, folds, share, progress=say)
     flagged = {c.id: c.score for c in checks if c.flagged and c.id is not None}
     unstored = sum(1 for c in checks if c.flagged and c.id is None)
     keep = [labels[c.index] for c in checks if not c.flagged]
@@ -165,7 +165,7 @@ def retrain(base_paths: Sequence[Path], labels: Iterable[LabelRow], models_dir: 
             version: str | None = None, auto_promote: bool = True,
             tolerances: Mapping[str, tuple[bool, float]] = TOLERANCES,
             held_fold: int = 0, folds: int = FOLDS, check_labels: bool = True,
-            flag_margin: float = FLAG_MARGIN,
+            flag_share: float = FLAG_SHARE,
             on_flagged: Callable[[dict[int, float]], object] | None = None,
             progress: Callable[[str], None] | None = None) -> RetrainResult:
     """Cross-check the labels, train a candidate, gate it on base rows, promote if it passes.
@@ -186,7 +186,7 @@ def retrain(base_paths: Sequence[Path], labels: Iterable[LabelRow], models_dir: 
     flagged: dict[int, float] = {}
     unstored = 0
     if check_labels and usable:
-        usable, flagged, unstored = _screen(base, usable, params, folds, flag_margin, say)
+        usable, flagged, unstored = _screen(base, usable, params, folds, flag_share, say)
         if flagged and on_flagged is not None:
             on_flagged(flagged)
     train_rows, held_rows = rotate(usable, held_fold, folds)
@@ -213,7 +213,7 @@ def retrain(base_paths: Sequence[Path], labels: Iterable[LabelRow], models_dir: 
                        "validation_fraction": params.validation_fraction},
         "labels": {"given": len(given),
                    "flagged_before": sum(r.status == "flagged" for r in given),
-                   "cross_checked": check_labels, "flag_margin": flag_margin,
+                   "cross_checked": check_labels, "flag_share": flag_share,
                    "flagged_now": len(flagged) + unstored, "folds": folds,
                    "held_back_fold": held_fold % folds, "trained_on": len(train_rows),
                    "held_back": len(held_rows),
