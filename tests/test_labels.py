@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,13 @@ from moderator.classifier.train import Params
 from moderator.labels import (
     FOLDS,
     Bounds,
+    CrossCheck,
     bounds,
     check_fold,
     cross_check,
     disagrees,
     fold_of,
+    hold_batches,
     rotate,
 )
 from moderator.store import LabelRow
@@ -90,10 +93,27 @@ def test_cross_check_flags_what_the_model_is_sure_is_wrong(sample_csvs: list[Pat
     checks = cross_check(base, wrong + right + confirmed, tiny_params)
     assert [c.index for c in checks] == list(range(3 * len(wrong)))
     n = len(wrong)
-    wrong_flagged = [c for c in checks[:n] if c.flagged]
-    assert len(wrong_flagged) >= 5  # the small test model is sure of only some of them
-    assert all(c.score >= c.bound > 0.5 for c in wrong_flagged)
-    assert sum(c.flagged for c in checks[n:2 * n]) < len(wrong_flagged) / 2
+    by_score = [c for c in checks[:n] if c.reason == "score"]
+    assert len(by_score) >= n // 4  # the small test model is sure of some of them ...
+    assert all(c.score >= c.bound > 0.5 for c in by_score)
+    assert all(c.flagged for c in checks[:n])  # ... and then holds the whole batch
+    assert sum(c.flagged for c in checks[n:2 * n]) < n // 4
     # Confirmed twins: the same fold and score, never flagged.
     assert [c.score for c in checks[2 * n:]] == pytest.approx([c.score for c in checks[:n]])
     assert not any(c.flagged for c in checks[2 * n:])
+
+
+def test_a_mostly_flagged_batch_is_held_whole() -> None:
+    def check(i: int, flagged: bool) -> CrossCheck:
+        return CrossCheck(i, i + 1, "other", 0.9 if flagged else 0.2, 0.8, flagged,
+                          "score" if flagged else None)
+
+    rows = [LabelRow(f"t{i}", "other", "s", "en", i + 1, "active", group)
+            for i, group in enumerate(["mallory"] * 21 + ["carol"] * 20 + ["few"] * 5)]
+    rows[20] = replace(rows[20], status="confirmed")
+    flags = [i < 5 for i in range(21)] + [i < 4 for i in range(20)] + [True] * 2 + [False] * 3
+    out = hold_batches([check(i, f) for i, f in enumerate(flags)], rows)
+    # 5 of 20 unconfirmed: a quarter, so the rest is held; the confirmed one is not.
+    assert [c.reason for c in out[:21]] == ["score"] * 5 + ["batch"] * 15 + [None]
+    assert sum(c.flagged for c in out[21:41]) == 4  # 4 of 20: under a quarter
+    assert sum(c.flagged for c in out[41:]) == 2  # 5 labels: too few to judge as a batch

@@ -234,8 +234,8 @@ def test_300_wrong_labels_are_mostly_flagged_before_they_train(
         (result.path / "comparison.json").read_text(encoding="utf-8")
     assert "cross-check fold" in told
     assert not any(t[:40] in told for t in texts)  # ids and counts only, never text
-    assert seen == [result.flagged] and len(result.flagged) >= ATTACK_ROWS // 4
-    assert all(score > 0.5 for score in result.flagged.values())
+    # Most of them look wrong to the cross-check, so the whole batch is held.
+    assert seen == [result.flagged] and len(result.flagged) == ATTACK_ROWS
     labels = result.report["labels"]
     assert labels["flagged_now"] == len(result.flagged)
     assert labels["trained_on"] + labels["held_back"] + labels["flagged_now"] == ATTACK_ROWS
