@@ -42,7 +42,7 @@ FLAG_SHARE = 0.01
 #: A submitter with at least `BATCH_MIN` unconfirmed labels of which this share or more
 #: is flagged has all of them held: a batch that is mostly wrong is not trusted for the
 #: part the model happened to be unsure of (measured on the sample: 300 wrong labels
-#: from one key 63% flagged, 300 honest ones 11%).
+#: from one key 57% flagged, 300 honest ones 11%).
 BATCH_FLAG_SHARE = 0.25
 BATCH_MIN = 20
 
