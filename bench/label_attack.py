@@ -39,9 +39,8 @@ FILES = ("fifthtribe_isis_tweets", "crisislex_tweets", "sfu_ctc_comments",
 PER_LABEL = 300
 ATTACK_ROWS = 300
 #: As in tests/test_retrain.py: review budgets a few hundred validation rows can resolve.
-PARAMS = replace(Params(n_features=1 << 16, epochs=10),
-                 review_fpr={"discusses": 0.02, "other": 0.02},
-                 reject_fpr={"discusses": 0.005, "other": 0.005}, review_source_fpr=None)
+PARAMS = replace(Params(n_features=1 << 16, max_iter=100), review_share=0.02,
+                 reject_share=0.005)
 
 
 def sample(shared: Path, out: Path) -> tuple[list[Path], list[str]]:

@@ -41,8 +41,8 @@ FOLD_SEED = "moderator-label-fold-v1"
 FLAG_SHARE = 0.01
 #: A submitter with at least `BATCH_MIN` unconfirmed labels of which this share or more
 #: is flagged has all of them held: a batch that is mostly wrong is not trusted for the
-#: part the model happened to be unsure of (measured on the sample: 300 wrong labels
-#: from one key 57% flagged, 300 honest ones 11%).
+#: part the model happened to be unsure of (on the test sample, previous recipe: 300
+#: wrong labels from one key 57% flagged, 300 honest ones 11%; docs/retraining.md).
 BATCH_FLAG_SHARE = 0.25
 BATCH_MIN = 20
 
