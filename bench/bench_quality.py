@@ -181,6 +181,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-loso", action="store_true")
     parser.add_argument("--ablations", action="store_true")
+    parser.add_argument("--salts", type=int, default=0,
+                        help="also train the shipped recipe with N other hash salts (random "
+                             "split only): how much the hash function alone moves the numbers")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
@@ -216,6 +219,18 @@ def main() -> None:
             texts = [t for t, v in zip(data.texts, val, strict=True) if v]
             served = np.asarray(model.score_normalized([normalize(t) for t in texts]))
             results["served"] = {"random_split": random_split("served", served, data, val)}
+    for k in range(args.salts):
+        import moderator.classifier.hashing as hashing
+
+        kept = hashing._LENGTH_SALT
+        hashing._LENGTH_SALT = np.uint64(0x9E3779B97F4A7C15 * (k + 3) % (1 << 64))
+        try:
+            salted = fit_counts(count_matrix(data.texts, params.spec), data, params)
+        finally:
+            hashing._LENGTH_SALT = kept
+        results[f"shipped, salt {k + 1}"] = {
+            "random_split": random_split("salted", salted.validation_scores, data, val)}
+        say(f"salt {k + 1} done")
     if not args.no_loso:
         labels = np.asarray(data.labels)
         sources = sorted(set(data.sources))
