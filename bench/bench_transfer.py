@@ -10,7 +10,8 @@ violence, recruitment and glorification, and everyday comments), which neither s
 
 * ROC-AUC of calls against everyday comments, per language;
 * the share of calls and of everyday comments at or above each model's own review
-  threshold (0.2% of its validation negatives, sources weighted equally).
+  threshold (0.2% of its validation negatives, sources weighted equally), and the
+  median score of each, to show how far below the threshold they sit.
 
 Also the random-split headline of both fits (validation rows of the same reduced data:
 ROC-AUC, PR-AUC, recall at 0.2% of validation negatives), so the cost in English shows,
@@ -65,6 +66,8 @@ def on_eval(model: Model) -> dict[str, dict[str, float]]:
         out[lang] = {"roc_auc": float(roc_auc_score(calls, s)),
                      "calls_flagged": float((s[calls == 1] >= review).mean()),
                      "everyday_flagged": float((s[calls == 0] >= review).mean()),
+                     "calls_median": float(np.median(s[calls == 1])),
+                     "everyday_median": float(np.median(s[calls == 0])),
                      "calls": int(calls.sum()), "everyday": int((calls == 0).sum())}
     return out
 
@@ -99,6 +102,10 @@ def print_table(results: dict[str, dict]) -> None:
         for key, label in (("calls_flagged", "calls flagged @review"),
                            ("everyday_flagged", "everyday flagged @review")):
             print(f"| {lang} {label} | {pe[key]:.1%} | {ce[key]:.1%} "
+                  f"| {ratio(pe[key], ce[key])} |")
+        for key, label in (("calls_median", "calls' median score"),
+                           ("everyday_median", "everyday median score")):
+            print(f"| {lang} {label} | {pe[key]:.4f} | {ce[key]:.4f} "
                   f"| {ratio(pe[key], ce[key])} |")
     if "promoted" in results:
         print(f"\nFor reference, the promoted model {results['promoted']['version']} "

@@ -14,7 +14,7 @@ is what a Russian "убивайте" or a Kazakh "өлтіріңдер" then get
 Why the lists are embedded in the model card and not read from `rules/` at load: a
 model must score exactly as it was validated, whatever a site later edits in its rule
 lists, and loading it must need neither pymorphy3 nor the rules folder. The card holds
-the expanded forms (about 3,000 words, a few tens of KB) and the sha256 of every rules
+the expanded forms (about 3,000 words, ~100 KB of the card) and the sha256 of every rules
 file they came from; `model.npz` is unchanged. The lexicons are read only when a model
 is *trained* with the flag on (`from_rules`), through the incitement rules' own loader.
 

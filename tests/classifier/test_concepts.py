@@ -137,6 +137,8 @@ def test_a_model_with_concepts_round_trips_without_the_rules(
     batch = model.score(texts)
     single = [model.score([t])[0] for t in texts]
     assert batch == pytest.approx(single)
+    for c in model.explain(texts[0], top_k=3):  # spans still point into the text
+        assert texts[0][c.start:c.end] == c.term
     # The concept columns carry weight: without them the Russian call scores otherwise.
     plain = replace(model.linear, spec=replace(model.linear.spec, concepts=None))
     assert plain.probabilities([texts[0]])[0] != pytest.approx(batch[0])
