@@ -10,6 +10,9 @@
   rule engine calls it (the higher of the typed and the normalised reading).
 * **source-balanced**: the shipped recipe with every (source, label) weighted equally,
   a refinement tried and kept out (`--ablations`).
+* **concepts**: the shipped recipe with shared concept tokens from the incitement
+  lexicons (`Params(concepts=True)`, a documented option; `--ablations`). Its concept
+  tokens are counted apart and added to the same n-gram counts.
 
 Printed: random-split ROC-AUC, PR-AUC and recall at the thresholds that flag 0.1%, 0.2%
 and 0.5% of validation negatives, overall and per language; then leave-one-source-out:
@@ -38,6 +41,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from moderator.classifier.concepts import concept_matrix  # noqa: E402
 from moderator.classifier.data import NEGATIVES, POSITIVE, Dataset, load_csvs  # noqa: E402
 from moderator.classifier.hashing import count_matrix  # noqa: E402
 from moderator.classifier.metrics import recall_at_fpr  # noqa: E402
@@ -207,6 +211,11 @@ def main() -> None:
     if args.ablations:
         scorers["source-balanced"] = shipped_scorer(
             counts, data, Params(source_balanced=True))
+        with_concepts = Params(concepts=True)
+        spec = with_concepts.spec
+        assert spec.concepts is not None
+        extra = concept_matrix(data.texts, spec.concepts, spec.n_features, spec.width)
+        scorers["concepts"] = shipped_scorer((counts + extra).tocsr(), data, with_concepts)
     results: dict[str, dict] = {}
     for name, scorer in scorers.items():
         t0 = time.time()

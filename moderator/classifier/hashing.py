@@ -8,7 +8,9 @@ sums of a polynomial rolling hash over the code points, for all windows of one l
 one array operation: the same feature space (different hash function) at a fraction of
 the cost. Training and scoring use this one module, so they always agree.
 
-Column layout: [0, n) word n-grams, [n, 2n) character n-grams, n = `n_features`.
+Column layout: [0, n) word n-grams, [n, 2n) character n-grams, n = `n_features`. With a
+concept table in the spec (`concepts.py`, off in the shipped recipe), its shared concept
+tokens are counted in the word block too.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import regex
 import scipy.sparse as sp
+
+from moderator.classifier.concepts import ConceptTable
 
 _WORD_CHAR = regex.compile(r"\w")
 _SPACE, _WORDCHAR = np.uint8(1), np.uint8(2)
@@ -130,11 +134,17 @@ class NgramSpec:
     n_features: int = 1 << 20
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
+    #: Shared concept tokens in the word block (None: the plain recipe, as shipped).
+    concepts: ConceptTable | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {"n_features": self.n_features, "word_ngrams": list(self.word_ngrams),
-                "char_ngrams": list(self.char_ngrams), "hash": "polynomial-splitmix64-v1",
-                "lowercase": True, "char_analyzer": "char_wb"}
+        out: dict[str, object] = {
+            "n_features": self.n_features, "word_ngrams": list(self.word_ngrams),
+            "char_ngrams": list(self.char_ngrams), "hash": "polynomial-splitmix64-v1",
+            "lowercase": True, "char_analyzer": "char_wb"}
+        if self.concepts is not None:
+            out["concepts"] = self.concepts.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, object]) -> NgramSpec:
@@ -148,7 +158,8 @@ class NgramSpec:
         if len(word) != 2 or len(char) != 2 or not (1 <= word[0] <= word[1] <= 2) \
                 or not (1 <= char[0] <= char[1] <= 8):
             raise ValueError("n-gram ranges out of bounds")
-        return cls(n, word, char)  # type: ignore[arg-type]
+        concepts = ConceptTable.from_dict(d["concepts"]) if "concepts" in d else None
+        return cls(n, word, char, concepts)  # type: ignore[arg-type]
 
     @property
     def width(self) -> int:
@@ -167,7 +178,13 @@ class Grams:
 
 def grams(text: str, spec: NgramSpec, with_spans: bool = False) -> Grams | np.ndarray:
     """Hash columns of every n-gram occurrence of `text` (and their spans if asked)."""
-    cols, starts, ends, _ = _occurrences(lowercase(text), spec, None, with_spans)
+    low = lowercase(text)
+    cols, starts, ends, _ = _occurrences(low, spec, None, with_spans)
+    if spec.concepts is not None:
+        c_cols, c_starts, c_ends = spec.concepts.spans(low, spec.n_features)
+        cols = np.concatenate((cols, c_cols))
+        if with_spans:
+            starts, ends = np.concatenate((starts, c_starts)), np.concatenate((ends, c_ends))
     if not with_spans:
         return cols
     return Grams(cols, starts, ends, cols >= spec.n_features)
@@ -299,6 +316,10 @@ def _count_chunk(texts: Sequence[str], spec: NgramSpec) -> sp.csr_matrix:
     lengths = np.array([len(t) + 1 for t in lows], dtype=np.int64)
     text_starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     cols, _, _, owner = _occurrences("\n".join(lows), spec, text_starts, False)
+    if spec.concepts is not None:
+        extra = [spec.concepts.columns(low, spec.n_features) for low in lows]
+        owner = np.concatenate((owner, np.repeat(np.arange(len(lows)), [len(e) for e in extra])))
+        cols = np.concatenate((cols, *extra))
     keys, counts = np.unique(owner * spec.width + cols, return_counts=True)
     row, col = np.divmod(keys, spec.width)
     return sp.csr_matrix((counts.astype(np.float32), (row, col)),

@@ -39,7 +39,9 @@ def train_and_save(
         "task": "probability that a comment is extremist propaganda "
                 "(recruitment, incitement, glorification); discussion is a negative",
         "recipe": "hashed word 1-2 grams + char_wb 2-5 grams, sublinear TF-IDF per block, "
-                  "logistic regression (balanced classes), Platt calibration on validation",
+                  "logistic regression (balanced classes), Platt calibration on validation"
+                  + (", shared concept tokens from the incitement lexicons in the word block "
+                     "(features.concepts)" if params.concepts else ""),
         "languages": "trained on English mostly; Russian has 13 propaganda rows and Kazakh "
                      "none, so ru/kk calls to violence are covered by the incitement rules",
         "hyperparameters": params.to_dict(),

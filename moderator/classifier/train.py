@@ -30,6 +30,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
+from moderator.classifier import concepts
 from moderator.classifier.data import NEGATIVES, POSITIVE, Dataset, in_fold
 from moderator.classifier.hashing import NgramSpec, count_matrix
 from moderator.classifier.metrics import recall_at_fpr, report
@@ -51,14 +52,21 @@ class Params:
     source_balanced: bool = False
     review_share: float = 0.002
     reject_share: float = 0.0002
+    #: Shared concept tokens from the incitement lexicons (`concepts.py`); off as shipped.
+    concepts: bool = False
+    #: With concepts: a token per two concepts within a few words (violence + targets).
+    concept_pairs: bool = True
 
     @property
     def spec(self) -> NgramSpec:
-        return NgramSpec(self.n_features, self.word_ngrams, self.char_ngrams)
+        table = concepts.from_rules(self.concept_pairs) if self.concepts else None
+        return NgramSpec(self.n_features, self.word_ngrams, self.char_ngrams, table)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["word_ngrams"], out["char_ngrams"] = list(self.word_ngrams), list(self.char_ngrams)
+        if not self.concepts:  # a card of the plain recipe reads as it always did
+            del out["concepts"], out["concept_pairs"]
         return out
 
 
