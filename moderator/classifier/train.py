@@ -50,6 +50,9 @@ class Params:
     max_iter: int = 1000
     #: Weight every (source, label) group as if it had the same number of rows.
     source_balanced: bool = False
+    #: Scale each column by its naive-Bayes log-count ratio before the logistic regression
+    #: (NB-LR, Wang & Manning 2012); the ratio is folded into the stored weights.
+    nb_ratio: bool = True
     review_share: float = 0.002
     reject_share: float = 0.0002
     #: Shared concept tokens from the incitement lexicons (`concepts.py`); off as shipped.
@@ -142,17 +145,35 @@ def idf_of(counts: sp.csr_matrix) -> np.ndarray:
     return (np.log((1.0 + counts.shape[0]) / (1.0 + df)) + 1.0).astype(np.float32)
 
 
+def nb_ratio(counts: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """Per column: log of how much more often it occurs in positive than negative rows
+    (document frequencies, smoothed by `alpha`, each side normalised to sum to one)."""
+    present = counts.astype(bool).astype(np.float64)
+    pos = np.asarray(present[y == 1].sum(axis=0)).ravel() + alpha
+    neg = np.asarray(present[y == 0].sum(axis=0)).ravel() + alpha
+    return np.log((pos / pos.sum()) / (neg / neg.sum()))
+
+
 def fit_linear(counts: sp.csr_matrix, y: np.ndarray, params: Params,
                weights: np.ndarray | None = None) -> LinearNgramModel:
-    """IDF and logistic regression on raw counts; no calibration yet."""
+    """IDF and logistic regression on raw counts; no calibration yet.
+
+    With `nb_ratio`, the regression sees every column scaled by its naive-Bayes ratio r
+    and learns w; the margin x.(r*w) is the same linear function of the TF-IDF row, so the
+    model stores r*w and scores exactly as a plain one.
+    """
     idf = idf_of(counts)
     X = tfidf_rows(counts, idf, params.n_features)
+    ratio = nb_ratio(counts, y) if params.nb_ratio else None
+    if ratio is not None:
+        X = X @ sp.diags(ratio)
     lr = LogisticRegression(C=params.C, class_weight="balanced", max_iter=params.max_iter)
     with warnings.catch_warnings():
         # Tests and quick runs cap the iterations on purpose; the shipped fit converges.
         warnings.simplefilter("ignore", ConvergenceWarning)
         lr.fit(X, y, sample_weight=weights)
-    return LinearNgramModel(params.spec, idf, lr.coef_.ravel().astype(np.float32),
+    coef = lr.coef_.ravel() * (ratio if ratio is not None else 1.0)
+    return LinearNgramModel(params.spec, idf, coef.astype(np.float32),
                             float(lr.intercept_[0]))
 
 
