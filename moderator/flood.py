@@ -52,7 +52,6 @@ class FloodUnavailable(ModeratorError):
 #: Whatever a counter store can raise when it is down, full, read-only or a replica.
 FAILURES = (StorageError, RedisError, OSError, FloodUnavailable)
 FAILURE_MESSAGE = "This comment is held for a moderator."
-_SPACE = regex.compile(r"\s+")
 _INVISIBLE = regex.compile(r"[\p{Cf}\p{Default_Ignorable_Code_Point}]+")
 
 
@@ -87,7 +86,9 @@ def repeat_text(text: str) -> str:
     whitespace runs as one space. "The same comment again", not an obfuscation defence
     (the rules and the classifier see through that on their own)."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return _SPACE.sub(" ", _INVISIBLE.sub("", folded)).strip()
+    if not folded.isascii():  # ASCII has no invisible characters: skip the (slow) scan
+        folded = _INVISIBLE.sub("", folded)
+    return " ".join(folded.split())
 
 
 def _item(rate: Rate) -> RateLimitItem:
@@ -146,7 +147,7 @@ class FloodLimiter:
         return keyed_hash(self._secret(), "ip", ip) if ip else None
 
     def _repeat_key(self, who: str, text: str) -> str:
-        body = f"{who}\x00{repeat_text(text)}".encode()
+        body = f"{who}\x00{text}".encode()
         return hmac.new(self._secret(), b"repeat\x00" + body, hashlib.sha256).hexdigest()
 
     # -- the check ----------------------------------------------------------------------
@@ -204,8 +205,10 @@ class FloodLimiter:
 
     def _repeat(self, settings: FloodSettings, policy: Policy, comment: Comment,
                 who: str | None) -> tuple[Finding, ...]:
-        text = comment.fields.get(settings.field) or ""
-        if not settings.repeat_window_seconds or who is None or not repeat_text(text):
+        if not settings.repeat_window_seconds or who is None:
+            return ()
+        text = repeat_text(comment.fields.get(settings.field) or "")
+        if not text:
             return ()
         item = RateLimitItemPerSecond(1, settings.repeat_window_seconds)
         if self._strategy.hit(item, "repeat", policy.site, self._repeat_key(who, text)):
