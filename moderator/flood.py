@@ -112,7 +112,6 @@ class FloodLimiter:
         except (ConfigurationError, ValueError):
             raise FloodConfigError("MODERATOR_REDIS_URL must be a redis:// (or rediss://, "
                                    "redis+unix://) URL") from None
-        self.shared = not url.startswith("memory")
         self._strategy = MovingWindowRateLimiter(self.storage)
         self._hash_key = hash_key
         self._key: bytes | None = None
@@ -224,6 +223,11 @@ class FloodLimiter:
         now = time.monotonic()
         if self._health is not None and now - self._health[0] < HEALTH_CACHE_SECONDS:
             return self._health[1]
-        problem = None if self.storage.check() else "the counter store (Redis) is unreachable"
+        try:
+            self._secret()
+        except FloodUnavailable as exc:
+            problem: str | None = f"the hash key cannot be read ({exc})"
+        else:
+            problem = None if self.storage.check() else "the counter store (Redis) is unreachable"
         self._health = (now, problem)
         return problem

@@ -192,8 +192,10 @@ def test_an_unreadable_hash_key_gives_the_failure_action(policy: Policy) -> None
     def broken() -> bytes:
         raise OSError("read-only file system")
 
-    findings = FloodLimiter(None, broken).check(comment("hi"), policy)
-    assert [f.code for f in findings] == ["system.flood_error"]
+    limiter = FloodLimiter(None, broken)
+    assert [f.code for f in limiter.check(comment("hi"), policy)] == ["system.flood_error"]
+    limiter._health = None  # past the 2 s cache
+    assert limiter.problem() == "the hash key cannot be read (OSError)"
 
 
 def test_problem_is_none_while_redis_answers(redis_prefix: tuple[str, str]) -> None:
