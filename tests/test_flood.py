@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -186,6 +187,17 @@ def test_redis_down_gives_the_failure_action(tmp_path: Path, on_error: str,
     assert down.problem() is not None
     assert "Secret" not in caplog.text and "ann@" not in caplog.text
     assert "203.0.113.7" not in caplog.text
+
+
+def test_a_redis_that_never_answers_gives_the_failure_action(policy: Policy) -> None:
+    """Connected but silent (a stalled or black-holed Redis): the read timeout ends it."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the connection; nobody ever reads or answers
+        port = silent.getsockname()[1]
+        stalled = FloodLimiter(f"redis://127.0.0.1:{port}/0", lambda: KEY, timeout=0.2)
+        findings = stalled.check(comment("hi"), policy)
+    assert [(f.code, f.action) for f in findings] == [("system.flood_error", Action.REVIEW)]
 
 
 def test_an_unreadable_hash_key_gives_the_failure_action(policy: Policy) -> None:
