@@ -12,6 +12,9 @@ the ratio of the checker's throughput to the bare endpoint's.
 verdict (bench/fixed_verdict_app.py), which shows how much of the bare endpoint's
 throughput the HTTP layer alone (parsing, validation, request log, metrics) leaves.
 
+The checker serves a copy of rules/ with the default policy's `[flood]` limits off: the
+benchmark measures checks, not 429s (bench/bench_flood.py measures what the limits cost).
+
 Needs wrk (Debian package `wrk`).
 """
 
@@ -200,9 +203,16 @@ def main() -> int:
                                 f"127.0.0.1:{port}", "--chdir", str(REPO / "bench"),
                                 "bare_app:app"], port, bodies, script, args)
         port = free_port()
+        # A copy of the site with the default policy's [flood] limits off: 200 commenters
+        # at a thousand comments a second would be measured as 429s, not as checks.
+        from moderator.servertest import copy_site
+
+        policies, models = copy_site(Path(tmp) / "site")
         checker = measure("moderator", [str(bin_dir / "moderator"), "serve", "--port", str(port),
                                         "--workers", str(args.workers)],
-                          port, bodies, script, args)
+                          port, bodies, script, args,
+                          {"MODERATOR_POLICY_DIR": str(policies),
+                           "MODERATOR_MODELS_DIR": str(models)})
         http_only = None
         if args.http_only:
             port = free_port()

@@ -87,6 +87,34 @@ def check_store(settings: Mapping[str, Any]) -> str:
     return f"store: ok ({_public_url(url)}, schema {state})"
 
 
+def check_flood(settings: Mapping[str, Any]) -> str:
+    """Build the flood counters as a worker does (a bad URL stops it) and ping Redis once.
+
+    Redis not answering does not stop serving (comments get the policies' on_flood_error),
+    so it is reported, not refused.
+    """
+    from urllib.parse import urlsplit
+
+    from moderator.flood import FloodConfigError, FloodLimiter
+
+    url = str(settings.get("REDIS_URL") or "")
+    if not url:
+        return "flood counters: memory (per worker; set MODERATOR_REDIS_URL to share them)"
+    try:
+        limiter = FloodLimiter(url, lambda: b"", key_prefix="config-check")
+    except FloodConfigError as exc:
+        raise ConfigCheckError("REDIS_URL", str(exc).removeprefix("MODERATOR_REDIS_URL ")) from None
+    parts = urlsplit(url)
+    try:
+        shown = f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"
+    except ValueError:  # a port that is no number: never echo the URL, it may hold a password
+        shown = "(unparsable URL)"
+    if limiter.problem():
+        return (f"flood counters: {shown} does not answer (until it does, comments get the "
+                "policies' on_flood_error)")
+    return f"flood counters: ok ({shown}, shared by every worker and host using it)"
+
+
 def check_policies_and_models(settings: Mapping[str, Any], echo: Callable[[str], None]) -> None:
     from moderator.policy import PolicySet
     from moderator.service import load_current_model
@@ -103,4 +131,5 @@ def check_all(settings: Mapping[str, Any], echo: Callable[[str], None]) -> None:
     """Every check in the order a worker meets them; the first failure raises."""
     echo(check_admin_keys(settings))
     echo(check_store(settings))
+    echo(check_flood(settings))
     check_policies_and_models(settings, echo)

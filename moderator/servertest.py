@@ -36,10 +36,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def copy_site(root: Path) -> tuple[Path, Path]:
-    """Copies of the repo's rules/ and models/ (only the promoted version) under `root`."""
+def copy_site(root: Path, *, flood: bool = False) -> tuple[Path, Path]:
+    """Copies of the repo's rules/ and models/ (only the promoted version) under `root`.
+
+    The default policy's `[flood]` limits are switched off unless `flood`: tests and bench
+    post the same comment from the same commenter many times on purpose.
+    """
     rules = root / "rules"
     shutil.copytree(PROJECT_ROOT / "rules", rules)
+    if not flood:
+        policy = rules / "policies" / "default.toml"
+        text = policy.read_text(encoding="utf-8")
+        policy.write_text(text.replace("[flood]\nenabled = true", "[flood]\nenabled = false"),
+                          encoding="utf-8")
     models = root / "models"
     for name_dir in (PROJECT_ROOT / "models").iterdir():
         current = (name_dir / "CURRENT").read_text(encoding="utf-8").strip()

@@ -19,9 +19,10 @@ from moderator.hotswap import ModelWatcher
 from moderator.paths import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR
 from moderator.policy import PolicySet, Scorer, links, run_policy
 from moderator.policy.model import Policy
-from moderator.types import Comment, Decision, Verdict
+from moderator.types import Comment, Decision, Verdict, decide
 
 if TYPE_CHECKING:
+    from moderator.flood import FloodLimiter
     from moderator.store import Store
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,8 @@ class Moderator:
                  model_errors: dict[str, str] | None = None, *,
                  store: Store | None = None, watcher: ModelWatcher | None = None,
                  store_opener: Callable[[], Store] | None = None,
-                 policy_digest: str | None = None, policy_error: str | None = None) -> None:
+                 policy_digest: str | None = None, policy_error: str | None = None,
+                 limiter: FloodLimiter | None = None) -> None:
         self.policies = policies
         self._models = dict(models)
         self._model_errors = dict(model_errors or {})
@@ -64,6 +66,9 @@ class Moderator:
         #: sha256 of the policy files served, and why an edit of them was not taken.
         self.policy_digest = policy_digest
         self.policy_error = policy_error
+        #: Counts repeat posts and comments per commenter and IP (None: policies' [flood]
+        #: sections are not enforced, as in `moderator check` and evaluations).
+        self.limiter = limiter
         if store is None and store_opener is not None:
             self.attach_store(store_opener)
 
@@ -115,6 +120,10 @@ class Moderator:
             found.append(f"store: cannot be opened ({self._store_error or 'not yet tried'})")
         if self.policy_error:
             found.append(f"policy: {self.policy_error}")
+        if self.limiter is not None and any(p.flood for p in self.policies):
+            problem = self.limiter.problem()
+            if problem:
+                found.append(f"flood limits: {problem}")
         return found
 
     @classmethod
@@ -158,9 +167,17 @@ class Moderator:
         return self._snapshot()[0].get(policy.classifier.model)
 
     def check(self, comment: Comment) -> Verdict:
-        """The verdict; a `review` one is stored for moderators and carries the queue id."""
+        """The verdict; a `review` one is stored for moderators and carries the queue id.
+
+        Raises FloodLimited (before any rule runs) when the commenter or the address is
+        past the policy's `[flood]` rate; a repeat post adds a `flood.repeat` finding.
+        """
         policy = self.policies.get(comment.site)
+        flood = self.limiter.check(comment, policy) if self.limiter is not None else ()
         verdict = run_policy(comment, policy, self.model_for(policy))
+        if flood:
+            findings = verdict.findings + flood
+            verdict = replace(verdict, findings=findings, decision=decide(findings))
         if verdict.decision is Decision.REVIEW and self.store is not None:
             emails = tuple(n for n, spec in policy.fields.items() if spec.type == "email")
             verdict = replace(verdict, id=self.store.hold(comment, verdict,

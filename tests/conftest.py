@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,34 @@ def tiny_model_dir(sample_csvs: list[Path], tiny_params: Params,
 def sample_writer() -> Callable[..., list[Path]]:
     """`write_sample` for tests that need another sample (other files, more rows per label)."""
     return write_sample
+
+
+#: The shared Redis the flood-limit tests use (CI starts it: .ci/run).
+REDIS_URL = os.environ.get("MODERATOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[tuple[str, str]]:
+    """(URL, a key prefix of this test's own) on the shared Redis; its keys deleted after.
+
+    Only keys under the prefix are touched: never FLUSHALL, the Redis is shared. Skips
+    with the reason where no Redis answers, except under CI, where that is a failure.
+    """
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        reason = f"no Redis at {REDIS_URL} ({type(exc).__name__}); CI runs one (.ci/run)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    prefix = f"moderator-test-{uuid.uuid4().hex}"
+    try:
+        yield REDIS_URL, prefix
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()

@@ -146,3 +146,24 @@ def test_config_check_refuses_a_schema_from_a_newer_version(tmp_path: Path) -> N
     engine.dispose()
     code, output = run(env=env)
     assert code == 1 and "MODERATOR_DATABASE_URL" in output and "'9999'" in output
+
+
+def test_config_check_reports_where_flood_counters_live(tmp_path: Path) -> None:
+    from moderator.servertest import free_port
+
+    code, output = run(env=valid_env(tmp_path))
+    assert code == 0 and "flood counters: memory (per worker" in output
+    closed = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
+    code, output = run(env={**valid_env(tmp_path), "MODERATOR_REDIS_URL": closed})
+    assert code == 0, output  # serving starts too: comments get on_flood_error
+    assert "does not answer" in output and "hunter2" not in output
+
+
+def test_config_check_refuses_a_redis_url_the_server_refuses(tmp_path: Path) -> None:
+    code, output = run(env={**valid_env(tmp_path), "MODERATOR_REDIS_URL": "mysql://x:hunter3@h/db"})
+    assert code == 1 and "MODERATOR_REDIS_URL" in output and "hunter3" not in output
+
+
+def test_config_check_pings_redis(tmp_path: Path, redis_prefix: tuple[str, str]) -> None:
+    code, output = run(env={**valid_env(tmp_path), "MODERATOR_REDIS_URL": redis_prefix[0]})
+    assert code == 0 and "flood counters: ok (redis://" in output

@@ -10,13 +10,14 @@ from typing import Any
 from flask import Flask, Response
 
 from moderator.auth import AdminKeys
+from moderator.flood import FloodLimiter
 from moderator.http import config, observability
 from moderator.http.admin import admin
 from moderator.http.api import api
 from moderator.http.errors import error_response, register_error_handlers
 from moderator.livepolicy import policy_digest
 from moderator.service import Moderator, StoreUnavailable
-from moderator.store import open_store
+from moderator.store import DEFAULT_DATABASE_URL, hash_key_for, open_store
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -60,7 +61,15 @@ def build_service(settings: Mapping[str, Any]) -> Moderator:
         service = Moderator(state.policies, {}, watcher=inherited.watcher,
                             policy_digest=state.digest, policy_error=state.error)
     service.attach_store(opener)
+    service.limiter = build_limiter(settings)
     return service
+
+
+def build_limiter(settings: Mapping[str, Any]) -> FloodLimiter:
+    """Flood counters in REDIS_URL (else memory), commenters named by the store's hash key."""
+    url = str(settings.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    return FloodLimiter(settings.get("REDIS_URL") or None, partial(hash_key_for, settings, url),
+                        key_prefix=str(settings.get("REDIS_KEY_PREFIX") or "moderator"))
 
 
 def _store_unavailable(exc: StoreUnavailable) -> Response:

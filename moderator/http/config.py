@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_PENDING_PER_SITE": DEFAULT_MAX_PENDING,
     "MAX_PENDING_PER_IP": DEFAULT_MAX_PENDING_PER_IP,
     "STORE_TIMEOUT_SECONDS": DEFAULT_TIMEOUT_SECONDS,
+    # Flood limits' counters: Redis shared by every worker and host, else each worker's memory.
+    "REDIS_URL": "",
+    "REDIS_KEY_PREFIX": "moderator",
 }
 
 _ENV_CASTS: dict[str, type] = {"POLICY_DIR": str, "MODELS_DIR": str, "MAX_BODY_BYTES": int,
@@ -40,7 +43,9 @@ _ENV_CASTS: dict[str, type] = {"POLICY_DIR": str, "MODELS_DIR": str, "MAX_BODY_B
                                "DATABASE_URL": str, "ADMIN_KEYS": str, "HASH_KEY": str,
                                "RETENTION_DAYS": int, "MAX_PENDING_PER_SITE": int,
                                "MAX_PENDING_PER_IP": int,
-                               "STORE_TIMEOUT_SECONDS": float}
+                               "STORE_TIMEOUT_SECONDS": float,
+                               # Flood limits: see README "Flood limits".
+                               "REDIS_URL": str, "REDIS_KEY_PREFIX": str}
 #: Settings that may not be negative.
 _NON_NEGATIVE = {"MAX_BODY_BYTES", "RETENTION_DAYS", "MAX_PENDING_PER_SITE",
                  "MAX_PENDING_PER_IP"}

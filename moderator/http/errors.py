@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from moderator.errors import UnknownSiteError
+from moderator.flood import FloodLimited
 from moderator.store import QueueFull, TooManyPending, store_error_name
 
 log = logging.getLogger(__name__)
@@ -87,10 +88,18 @@ def _too_many_pending(exc: TooManyPending) -> Response:
     return response
 
 
+def _flood_limited(exc: FloodLimited) -> Response:
+    """Past a [flood] rate: 429, the wait in Retry-After and in words for the commenter."""
+    response = error_response(429, "too_many_comments", exc.message)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(UnknownSiteError, _unknown_site)
     app.register_error_handler(QueueFull, _queue_full)
     app.register_error_handler(TooManyPending, _too_many_pending)
+    app.register_error_handler(FloodLimited, _flood_limited)
     for kind in STORE_ERRORS:
         app.register_error_handler(kind, _store_unavailable)

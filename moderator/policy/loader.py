@@ -9,6 +9,7 @@ from pathlib import Path
 import regex
 
 from moderator.errors import PolicyError, UnknownSiteError
+from moderator.policy.flood import load_flood
 from moderator.policy.incitement import CODES as INCITEMENT_CODES
 from moderator.policy.incitement import IncitementMatcher
 from moderator.policy.incitement_lexicon import load_lexicon
@@ -77,6 +78,7 @@ def load_policy(path: Path, *, wordlist_dir: Path | None = None,
 
     fields = _load_fields(root)
     failure = _load_failure(root)
+    classifier = _load_classifier(root, fields)
     policy = Policy(
         site=site,
         version=version,
@@ -86,9 +88,10 @@ def load_policy(path: Path, *, wordlist_dir: Path | None = None,
         terms=tuple(_load_terms(root, fields, wordlist_dir)),
         patterns=tuple(_load_patterns(root, fields)),
         links=_load_links(root, fields),
-        classifier=_load_classifier(root, fields),
+        classifier=classifier,
         failure=failure,
         incitement=_load_incitement(root, fields, incitement_dir),
+        flood=load_flood(root, fields, classifier.field),
     )
     _check_evidence(policy)
     root.done()
@@ -346,6 +349,7 @@ def _load_failure(root: Table) -> FailurePolicy:
         regex_timeout_seconds=timeout_ms / 1000,
         on_regex_timeout=table.action("on_regex_timeout", Action.REVIEW, allow_flag=False),
         on_classifier_error=table.action("on_classifier_error", Action.REVIEW, allow_flag=False),
+        on_flood_error=table.action("on_flood_error", Action.REVIEW, allow_flag=False),
     )
     table.done()
     return failure

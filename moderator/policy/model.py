@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
 
 from moderator.policy.incitement import IncitementMatcher
 from moderator.policy.terms import TermMatcher
 from moderator.types import Action
+
+if TYPE_CHECKING:
+    from moderator.policy.flood import FloodSettings
 
 #: The unit every length limit is counted in; the form's counter must count the same way.
 LENGTH_UNIT = "utf16"
@@ -114,6 +117,8 @@ class FailurePolicy:
     regex_timeout_seconds: float
     on_regex_timeout: Action
     on_classifier_error: Action
+    #: The flood limits' counters cannot be reached (Redis down): hold or refuse, never pass.
+    on_flood_error: Action = Action.REVIEW
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +137,8 @@ class Policy:
     failure: FailurePolicy
     #: None: the policy has no `[incitement]` section, or it is disabled.
     incitement: IncitementRule | None = None
+    #: Repeat-post and rate limits (moderator.flood counts); None: absent or disabled.
+    flood: FloodSettings | None = None
 
     @property
     def label(self) -> str:
