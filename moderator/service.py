@@ -166,18 +166,23 @@ class Moderator:
             return None
         return self._snapshot()[0].get(policy.classifier.model)
 
-    def check(self, comment: Comment) -> Verdict:
+    def check(self, comment: Comment, *, policy: Policy | None = None,
+              annotate: Callable[[Verdict], Verdict] | None = None) -> Verdict:
         """The verdict; a `review` one is stored for moderators and carries the queue id.
 
         Raises FloodLimited (before any rule runs) when the commenter or the address is
         past the policy's `[flood]` rate; a repeat post adds a `flood.repeat` finding.
+        An adapter may pass its view of the site's `policy` (the fields its channel sends)
+        and `annotate` the verdict before it is stored (spans into the text as it was sent).
         """
-        policy = self.policies.get(comment.site)
+        policy = policy or self.policies.get(comment.site)
         flood = self.limiter.check(comment, policy) if self.limiter is not None else ()
         verdict = run_policy(comment, policy, self.model_for(policy))
         if flood:
             findings = verdict.findings + flood
             verdict = replace(verdict, findings=findings, decision=decide(findings))
+        if annotate is not None:
+            verdict = annotate(verdict)
         if verdict.decision is Decision.REVIEW and self.store is not None:
             emails = tuple(n for n, spec in policy.fields.items() if spec.type == "email")
             verdict = replace(verdict, id=self.store.hold(comment, verdict,

@@ -14,6 +14,7 @@ from moderator.flood import FloodLimiter
 from moderator.http import config, observability
 from moderator.http.admin import admin
 from moderator.http.api import api
+from moderator.http.coral import coral
 from moderator.http.errors import error_response, register_error_handlers
 from moderator.livepolicy import policy_digest
 from moderator.service import Moderator, StoreUnavailable
@@ -36,6 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["admin_keys"] = AdminKeys.parse(app.config.get("ADMIN_KEYS"))
     app.register_blueprint(api)
     app.register_blueprint(admin)
+    app.register_blueprint(coral)
     register_error_handlers(app)
     app.register_error_handler(StoreUnavailable, _store_unavailable)
     observability.install(app)

@@ -45,7 +45,9 @@ _ENV_CASTS: dict[str, type] = {"POLICY_DIR": str, "MODELS_DIR": str, "MAX_BODY_B
                                "MAX_PENDING_PER_IP": int,
                                "STORE_TIMEOUT_SECONDS": float,
                                # Flood limits: see README "Flood limits".
-                               "REDIS_URL": str, "REDIS_KEY_PREFIX": str}
+                               "REDIS_URL": str, "REDIS_KEY_PREFIX": str,
+                               # Coral's external moderation phase: README "Coral Talk".
+                               "CORAL_SECRETS": str, "CORAL_SITES": str}
 #: Settings that may not be negative.
 _NON_NEGATIVE = {"MAX_BODY_BYTES", "RETENTION_DAYS", "MAX_PENDING_PER_SITE",
                  "MAX_PENDING_PER_IP"}

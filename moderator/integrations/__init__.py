@@ -1,0 +1,1 @@
+"""Adapters that turn a foreign moderation request into a Comment and a Verdict back."""
