@@ -75,6 +75,32 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+#: Bodies that cost html.parser the most per character (unterminated constructs, an event
+#: per two characters), at the largest size the endpoint parses for a 1500-character field.
+HOSTILE = {"<a ": "unclosed tags", "<!--": "unclosed comments", '<a b="': "open quotes",
+           "&a": "unknown entities", "<p>": "block tags", "&": "lone ampersands"}
+
+
+def hostile() -> None:
+    from moderator.integrations.coral import BODY_FACTOR
+    from moderator.integrations.html_text import to_plain_text
+
+    size = BODY_FACTOR * 1500
+    parts = []
+    for unit, name in HOSTILE.items():
+        source = (unit * (size // len(unit) + 1))[:size]
+        best = min(_parse_ms(to_plain_text, source) for _ in range(3))
+        parts.append(f"{name} {best:.1f}")
+    print(f"HTML stripping of {size}-character hostile bodies (ms, best of 3): "
+          + ", ".join(parts))
+
+
+def _parse_ms(parse: object, source: str) -> float:
+    start = time.perf_counter()
+    parse(source)  # type: ignore[operator]
+    return (time.perf_counter() - start) * 1000
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=300)
@@ -117,6 +143,7 @@ def main() -> int:
         print(f"{path:<22}{percentile(values, .5):8.2f}{percentile(values, .9):8.2f}"
               f"{percentile(values, .99):8.2f}{max(values):8.2f}"
               f"{statistics.fmean(values):8.2f}  {dict(sorted(statuses[name].items()))}")
+    hostile()
     ratio = percentile(times["coral"], .99) / percentile(times["check"], .99)
     p99 = percentile(times["coral"], .99)
     print(f"coral/check p99 ratio {ratio:.2f}; coral p99 {p99:.1f} ms is "

@@ -102,6 +102,10 @@ def _answer(service: Moderator, settings: adapter.CoralSettings,
         log.warning("coral: no policy for site %r; held", site)
         return _json(adapter.failure_reply(Action.REVIEW))
     view = coral_view(policy)
+    spec = view.fields.get(policy.classifier.field)
+    if adapter.body_too_large(parsed.body, spec.max_length if spec else None):
+        log.warning("coral: body of %d characters held unparsed", len(parsed.body))
+        return _json(adapter.reply(Decision.REVIEW) or {})
     comment, plain = adapter.to_comment(parsed, site, policy.classifier.field)
     try:
         verdict = service.check(comment, policy=view, annotate=partial(

@@ -335,3 +335,9 @@ def test_the_endpoint_is_in_the_openapi_contract(openapi: Any,
     conforms(send(client, coral_body(REJECTED)))
     conforms(send(client, coral_body(ACCEPTED), {"Content-Type": "application/json"}))
     conforms(send(client, b"{", headers(b"{")))
+
+
+def test_a_body_too_large_to_check_in_time_is_held_unparsed(client: FlaskClient) -> None:
+    body = coral_body("<p>" + "&a" * 6100 + "</p>")  # 8 x 1500 characters and more
+    assert coral_reply(send(client, body))["status"] == "SYSTEM_WITHHELD"
+    assert send(client, coral_body("<b>x</b>" * 1400)).status_code == 204  # 11,200 chars
