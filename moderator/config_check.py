@@ -115,7 +115,9 @@ def check_flood(settings: Mapping[str, Any]) -> str:
     return f"flood counters: ok ({shown}, shared by every worker and host using it)"
 
 
-def check_policies_and_models(settings: Mapping[str, Any], echo: Callable[[str], None]) -> None:
+def check_policies_and_models(settings: Mapping[str, Any], echo: Callable[[str], None]
+                              ) -> list[str]:
+    """Load every policy and the models they need; returns the policies' sites."""
     from moderator.policy import PolicySet
     from moderator.service import load_current_model
 
@@ -125,6 +127,25 @@ def check_policies_and_models(settings: Mapping[str, Any], echo: Callable[[str],
     for name in sorted({p.classifier.model for p in policies if p.classifier.enabled}):
         model = load_current_model(Path(settings["MODELS_DIR"]), name)
         echo(f"model {model.version}: ok (card and sha256 verified)")
+    return policies.sites()
+
+
+def check_coral(settings: Mapping[str, Any], sites: list[str]) -> str:
+    """Coral's secrets and site map, parsed as the server parses them; mapped sites exist."""
+    from moderator.integrations.coral import CoralConfigError, CoralSettings
+
+    try:
+        coral = CoralSettings.parse(settings.get("CORAL_SECRETS"), settings.get("CORAL_SITES"))
+    except CoralConfigError as exc:
+        raise ConfigCheckError(exc.setting, exc.problem) from exc
+    unknown = sorted(set(coral.sites.values()) - set(sites))
+    if unknown:
+        raise ConfigCheckError("CORAL_SITES", f"maps to site {unknown[0]!r}, which no policy has")
+    if not coral.secrets:
+        return "coral: off (no secrets; /v1/coral/moderate answers 401)"
+    count = sum(len(s) for s in coral.secrets.values())
+    return (f"coral: ok ({len(coral.secrets)} tenant(s), {count} secret(s), "
+            f"{len(coral.sites)} site mapping(s))")
 
 
 def check_all(settings: Mapping[str, Any], echo: Callable[[str], None]) -> None:
@@ -132,4 +153,5 @@ def check_all(settings: Mapping[str, Any], echo: Callable[[str], None]) -> None:
     echo(check_admin_keys(settings))
     echo(check_store(settings))
     echo(check_flood(settings))
-    check_policies_and_models(settings, echo)
+    sites = check_policies_and_models(settings, echo)
+    echo(check_coral(settings, sites))

@@ -167,3 +167,17 @@ def test_config_check_refuses_a_redis_url_the_server_refuses(tmp_path: Path) -> 
 def test_config_check_pings_redis(tmp_path: Path, redis_prefix: tuple[str, str]) -> None:
     code, output = run(env={**valid_env(tmp_path), "MODERATOR_REDIS_URL": redis_prefix[0]})
     assert code == 0 and "flood counters: ok (redis://" in output
+
+
+@pytest.mark.parametrize(("coral", "code", "words"), [
+    ({}, 0, "coral: off"),
+    ({"MODERATOR_CORAL_SECRETS": f"t1={ALICE}|{ALICE[::-1]}",
+      "MODERATOR_CORAL_SITES": "site-1=strict"}, 0, "coral: ok (1 tenant(s), 2 secret(s)"),
+    ({"MODERATOR_CORAL_SECRETS": "t1=short"}, 1, "MODERATOR_CORAL_SECRETS"),
+    ({"MODERATOR_CORAL_SITES": "site-1=nowhere"}, 1, "'nowhere', which no policy has"),
+])
+def test_config_check_reads_the_coral_settings_as_the_server_does(
+        tmp_path: Path, coral: dict[str, str], code: int, words: str) -> None:
+    exit_code, output = run(env={**valid_env(tmp_path), **coral})
+    assert exit_code == code and words in output, output
+    assert "=short" not in output

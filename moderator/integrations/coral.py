@@ -47,6 +47,10 @@ CONTEXT_LIMIT = 2048
 class CoralConfigError(ModeratorError):
     """MODERATOR_CORAL_SECRETS or MODERATOR_CORAL_SITES is malformed; says which entry."""
 
+    def __init__(self, setting: str, problem: str) -> None:
+        self.setting, self.problem = setting, problem
+        super().__init__(f"MODERATOR_{setting}: {problem}")
+
 
 class CoralRequestError(ModeratorError):
     """Coral's request is not what Coral sends; `pointer` names the member."""
@@ -79,7 +83,7 @@ def _entries(raw: str | None, setting: str) -> list[tuple[str, str]]:
             continue
         key, sep, value = entry.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise CoralConfigError(f"{setting}: entry #{number} is not <id>=<value>")
+            raise CoralConfigError(setting, f"entry #{number} is not <id>=<value>")
         out.append((key.strip(), value.strip()))
     return out
 
@@ -87,18 +91,18 @@ def _entries(raw: str | None, setting: str) -> list[tuple[str, str]]:
 def parse_secrets(raw: str | None) -> dict[str, tuple[bytes, ...]]:
     """`tenant=secret1|secret2,...`: every active secret of each tenant (rotation keeps two)."""
     found: dict[str, tuple[bytes, ...]] = {}
-    for number, (tenant, value) in enumerate(_entries(raw, "MODERATOR_CORAL_SECRETS"), 1):
+    for number, (tenant, value) in enumerate(_entries(raw, "CORAL_SECRETS"), 1):
         secrets = tuple(s.strip() for s in value.split("|") if s.strip())
         if any(len(s) < MIN_SECRET_LENGTH for s in secrets):  # never echo a secret
-            raise CoralConfigError(f"MODERATOR_CORAL_SECRETS: entry #{number} has a secret "
-                                   f"shorter than {MIN_SECRET_LENGTH} characters")
+            raise CoralConfigError("CORAL_SECRETS", f"entry #{number} has a secret shorter "
+                                   f"than {MIN_SECRET_LENGTH} characters")
         found[tenant] = found.get(tenant, ()) + tuple(s.encode("utf-8") for s in secrets)
     return found
 
 
 def parse_sites(raw: str | None) -> dict[str, str]:
     """`<Coral site id or tenant id>=<policy site>,...`."""
-    return dict(_entries(raw, "MODERATOR_CORAL_SITES"))
+    return dict(_entries(raw, "CORAL_SITES"))
 
 
 def signatures(header: str | None) -> list[str]:
