@@ -341,3 +341,15 @@ def test_a_body_too_large_to_check_in_time_is_held_unparsed(client: FlaskClient)
     body = coral_body("<p>" + "&a" * 6100 + "</p>")  # 8 x 1500 characters and more
     assert coral_reply(send(client, body))["status"] == "SYSTEM_WITHHELD"
     assert send(client, coral_body("<b>x</b>" * 1400)).status_code == 204  # 11,200 chars
+
+
+def test_any_error_of_ours_is_the_failure_action_not_a_5xx(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import moderator.service
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(moderator.service, "run_policy", broken)
+    client = make_app(tmp_path, on_failure="reject").test_client()
+    assert coral_reply(send(client, coral_body(ACCEPTED)))["status"] == "REJECTED"
