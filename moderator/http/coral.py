@@ -18,6 +18,7 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import UnsupportedMediaType
 
 from moderator.errors import UnknownSiteError
+from moderator.flood import FloodLimited
 from moderator.http.errors import InvalidRequest, error_response
 from moderator.http.observability import metrics
 from moderator.http.requests import parse_json, read_body
@@ -110,6 +111,8 @@ def _answer(service: Moderator, settings: adapter.CoralSettings,
     try:
         verdict = service.check(comment, policy=view, annotate=partial(
             adapter.with_body_spans, plain=plain, text_field=policy.classifier.field))
+    except FloodLimited as exc:
+        return _json(adapter.flood_reply(exc.message))
     except Exception as exc:  # our own outage: Coral publishes on a 5xx, so answer the policy
         _recheck_store(service)
         log.error("coral: check failed (%s); answered with on_classifier_error=%s",

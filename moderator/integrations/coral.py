@@ -219,10 +219,21 @@ def reply(decision: Decision, findings: tuple[Finding, ...] = ()) -> dict[str, A
         explanation = explanation[:MAX_EXPLANATION - 1] + "…"
     code = next((c for f in deciding for prefix, c in REJECTION_CODES.items()
                  if f.code.startswith(prefix)), "OTHER")
+    return rejection(code, explanation)
+
+
+def rejection(code: str, explanation: str) -> dict[str, Any]:
+    """`REJECTED`, also as a moderation action with its reason (shown to the commenter)."""
     return {"status": REJECTED,
             "moderationAction": {"status": REJECTED,
                                  "rejectionReason": {"code": code,
                                                      "detailedExplanation": explanation}}}
+
+
+def flood_reply(message: str) -> dict[str, Any]:
+    """Past a flood limit: /v1/check says 429 "try again", which Coral would publish, so the
+    comment is rejected with the policy's message ("Please wait 40 seconds ...")."""
+    return rejection("OTHER", message[:MAX_EXPLANATION])
 
 
 def failure_reply(on_failure: Action) -> dict[str, Any]:

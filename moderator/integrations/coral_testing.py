@@ -14,17 +14,19 @@ import json
 #: Ids as Coral makes them (UUIDs); the secret as Coral makes one ("empsec_" + hex).
 TENANT_ID = "19ba5794-7eeb-4d46-a81b-c00c61672501"
 SITE_ID = "a4bede88-2d2c-4424-bc18-4322a9e285a6"
+AUTHOR_ID = "baf4e943-3594-4fcc-b2ba-3e8de7a76352"
 SECRET = "empsec_" + "5f1c0a9e" * 8
 OTHER_SECRET = "empsec_" + "a07b3c2d" * 8
 
 
 def coral_body(body: str, *, action: str = "NEW", site_id: str = SITE_ID,
-               tenant_id: str = TENANT_ID, parent_id: str | None = None) -> bytes:
+               tenant_id: str = TENANT_ID, parent_id: str | None = None,
+               author_id: str = AUTHOR_ID) -> bytes:
     """The request bytes for one comment body (HTML or plain text)."""
     request = {
         "action": action,
         "comment": {"body": body, "parentID": parent_id},
-        "author": {"id": "baf4e943-3594-4fcc-b2ba-3e8de7a76352", "role": "COMMENTER"},
+        "author": {"id": author_id, "role": "COMMENTER"},
         "story": {"id": "245b3856-b0a0-4d2f-a6bb-58c71f18d6a6",
                   "url": "http://localhost:1313/posts/a-story-url/"},
         "site": {"id": site_id},

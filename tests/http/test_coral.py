@@ -63,7 +63,7 @@ field = "comment"
 message = "held"
 [failure]
 on_classifier_error = "{on_failure}"
-"""
+{flood}"""
 ACCEPTED = "<p>The bus was late again this morning &amp; nobody said why.</p>"
 #: "mujahideen" sits after a tag and an entity, so its span must be mapped back.
 HELD = "<p>Brothers &amp; sisters,</p><p>the <b>mujahideen</b> are coming.</p>"
@@ -72,13 +72,22 @@ REJECTED = "<p>You should <em>join the caliphate</em> now.</p>"
 PRIVATE = "Zqxwvb mujahideen"
 
 
+FLOOD = """
+[flood]
+enabled = true
+repeat_window_minutes = 10
+per_commenter = "2 per 60 seconds"
+message = "You are posting comments too quickly. Please wait {wait} and try again."
+"""
+
+
 def make_app(tmp_path: Path, *, on_failure: str = "review", classifier: bool = False,
-             database: str | None = None, **config: Any) -> Flask:
+             database: str | None = None, flood: str = "", **config: Any) -> Flask:
     from moderator.http import create_app
 
     policies = tmp_path / "policies"
     policies.mkdir(exist_ok=True)
-    text = POLICY.replace("{classifier}", str(classifier).lower())
+    text = POLICY.replace("{classifier}", str(classifier).lower()).replace("{flood}", flood)
     (policies / "news.toml").write_text(text.replace("{on_failure}", on_failure), "utf-8")
     settings = {"POLICY_DIR": str(policies), "MODELS_DIR": str(tmp_path / "no-models"),
                 "TESTING": True, "ADMIN_KEYS": f"alice={ADMIN_KEY}",
@@ -354,3 +363,15 @@ def test_any_error_of_ours_is_the_failure_action_not_a_5xx(
     monkeypatch.setattr(moderator.service, "run_policy", broken)
     client = make_app(tmp_path, on_failure="reject").test_client()
     assert coral_reply(send(client, coral_body(ACCEPTED)))["status"] == "REJECTED"
+
+
+def test_flood_limits_count_per_coral_author(tmp_path: Path) -> None:
+    client = make_app(tmp_path, flood=FLOOD).test_client()
+    assert send(client, coral_body("<p>First thoughts on the bus.</p>")).status_code == 204
+    repeat = coral_reply(send(client, coral_body("<p>First thoughts on the bus.</p>")))
+    assert repeat["status"] == "SYSTEM_WITHHELD"  # the same text again: held
+    # Past the rate /v1/check says 429, which Coral would publish: rejected with the wait.
+    body = coral_reply(send(client, coral_body("<p>Third comment in a minute.</p>")))
+    assert body["status"] == "REJECTED"
+    explanation = body["moderationAction"]["rejectionReason"]["detailedExplanation"]
+    assert explanation.startswith("You are posting comments too quickly. Please wait")
