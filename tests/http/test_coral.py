@@ -375,3 +375,11 @@ def test_flood_limits_count_per_coral_author(tmp_path: Path) -> None:
     assert body["status"] == "REJECTED"
     explanation = body["moderationAction"]["rejectionReason"]["detailedExplanation"]
     assert explanation.startswith("You are posting comments too quickly. Please wait")
+
+
+def test_a_full_queue_still_withholds_in_coral(tmp_path: Path) -> None:
+    client = make_app(tmp_path, MAX_PENDING_PER_SITE=1).test_client()
+    first = send(client, coral_body(HELD))
+    second = send(client, coral_body(HELD, author_id="another-author"))
+    assert coral_reply(first)["status"] == coral_reply(second)["status"] == "SYSTEM_WITHHELD"
+    assert "X-Moderator-Id" in first.headers and "X-Moderator-Id" not in second.headers
