@@ -166,11 +166,13 @@ class Moderator:
             return None
         return self._snapshot()[0].get(policy.classifier.model)
 
-    def check(self, comment: Comment) -> Verdict:
+    def check(self, comment: Comment, *, hold: bool = True) -> Verdict:
         """The verdict; a `review` one is stored for moderators and carries the queue id.
 
         Raises FloodLimited (before any rule runs) when the commenter or the address is
         past the policy's `[flood]` rate; a repeat post adds a `flood.repeat` finding.
+        `hold=False` answers without storing (an Akismet `is_test` call must not fill the
+        queue a moderator reads).
         """
         policy = self.policies.get(comment.site)
         flood = self.limiter.check(comment, policy) if self.limiter is not None else ()
@@ -178,7 +180,7 @@ class Moderator:
         if flood:
             findings = verdict.findings + flood
             verdict = replace(verdict, findings=findings, decision=decide(findings))
-        if verdict.decision is Decision.REVIEW and self.store is not None:
+        if hold and verdict.decision is Decision.REVIEW and self.store is not None:
             emails = tuple(n for n, spec in policy.fields.items() if spec.type == "email")
             verdict = replace(verdict, id=self.store.hold(comment, verdict,
                                                           policy.classifier.field, emails))

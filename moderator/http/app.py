@@ -11,7 +11,7 @@ from flask import Flask, Response
 
 from moderator.auth import AdminKeys
 from moderator.flood import FloodLimiter
-from moderator.http import config, observability
+from moderator.http import akismet, config, observability
 from moderator.http.admin import admin
 from moderator.http.api import api
 from moderator.http.errors import error_response, register_error_handlers
@@ -36,6 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["admin_keys"] = AdminKeys.parse(app.config.get("ADMIN_KEYS"))
     app.register_blueprint(api)
     app.register_blueprint(admin)
+    akismet.install(app)
     register_error_handlers(app)
     app.register_error_handler(StoreUnavailable, _store_unavailable)
     observability.install(app)
