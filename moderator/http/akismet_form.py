@@ -22,6 +22,11 @@ from moderator.http.requests import parse_json, read_body
 MAX_FIELDS = 1000
 _TRUE = {"1", "true", "yes", "on"}
 _CHARSET_FIELDS = ("blog_charset", "charset")
+#: Fields with a meaning here: in a JSON body each must be a string, number or boolean.
+NAMED_FIELDS = ("api_key", "key", "blog", "user_ip", "user_agent", "referrer", "permalink",
+                "comment_type", "content_type", "comment_author", "comment_author_email",
+                "comment_author_url", "comment_content", "is_test", "user_role", "guid",
+                "akismet_guid", "blog_charset", "charset")
 
 
 def read_form(request: Request) -> dict[str, str]:
@@ -73,6 +78,8 @@ def _from_json(payload: Any) -> dict[str, str]:
             text = "true" if value else "false"
         elif isinstance(value, str | int | float):
             text = str(value)
+        elif key in NAMED_FIELDS:
+            raise InvalidRequest(f"Field {key!r} must be a string, number or boolean.")
         else:  # e.g. comment_context as an array: context for Akismet, nothing to check
             text = json.dumps(value, ensure_ascii=False)
         fields[_checked("field name", key)] = _checked(key, text)

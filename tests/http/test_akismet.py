@@ -253,6 +253,7 @@ def test_akismets_guaranteed_test_inputs(client: FlaskClient) -> None:
      "1000 fields"),
     (b'{"comment_content": "\\ud800"}', "application/json", "surrogate"),
     (b"[1]", "application/json", "object"),
+    (b'{"comment_content": {"a": 1}}', "application/json", "string, number or boolean"),
     (b"<xml/>", "text/xml", "form-encoded"),
 ])
 def test_unreadable_bodies_are_a_4xx_in_plain_text(client: FlaskClient, body: bytes,
