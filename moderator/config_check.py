@@ -127,9 +127,23 @@ def check_policies_and_models(settings: Mapping[str, Any], echo: Callable[[str],
         echo(f"model {model.version}: ok (card and sha256 verified)")
 
 
+def check_akismet_keys(settings: Mapping[str, Any]) -> str:
+    """MODERATOR_AKISMET_KEYS as a worker parses it, against the sites of the policies."""
+    from moderator.http.akismet_keys import AkismetKeys
+    from moderator.policy import PolicySet
+
+    sites = PolicySet.from_path(Path(settings["POLICY_DIR"])).sites()
+    try:
+        keys = AkismetKeys.parse(settings.get("AKISMET_KEYS"), sites)
+    except ModeratorError as exc:
+        raise ConfigCheckError("AKISMET_KEYS", str(exc)) from exc
+    return f"akismet keys: {len(keys)}" if keys else "akismet keys: none (every key is invalid)"
+
+
 def check_all(settings: Mapping[str, Any], echo: Callable[[str], None]) -> None:
     """Every check in the order a worker meets them; the first failure raises."""
     echo(check_admin_keys(settings))
     echo(check_store(settings))
     echo(check_flood(settings))
     check_policies_and_models(settings, echo)
+    echo(check_akismet_keys(settings))

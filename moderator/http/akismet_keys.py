@@ -53,8 +53,8 @@ class AkismetKeys:
             found[_digest(key)] = site
         return cls(found)
 
-    def __bool__(self) -> bool:
-        return bool(self._sites)
+    def __len__(self) -> int:
+        return len(self._sites)
 
     def site_for(self, candidate: str | None) -> str | None:
         """The site of this key (case-insensitive, as a Host label is), or None."""
