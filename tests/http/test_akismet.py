@@ -387,3 +387,14 @@ def test_a_site_maps_submits_to_its_own_labels(tmp_path: Path) -> None:
     client.post("/1.1/submit-spam", data=HAM)
     client.post("/1.1/submit-ham", data={**HAM, "comment_content": "Another one"})
     assert [r.label for r in labels(app)] == ["other", "discusses"]
+
+
+def test_answers_match_the_openapi_contract(client: FlaskClient, conforms: Any) -> None:
+    conforms(client.post("/1.1/verify-key", data={"key": KEY}))
+    conforms(client.post("/1.1/verify-key", data={"key": "zzzzzzzzzzzz"}))
+    conforms(client.post("/1.1/comment-check", data=HAM))
+    conforms(client.post("/1.1/comment-check", data=HELD))
+    conforms(client.post("/1.1/comment-check", data={}))
+    conforms(client.post("/1.1/submit-spam", data=HELD))
+    conforms(client.post("/1.1/submit-ham", data={**HAM, "comment_content": "a%00"},
+                         content_type="text/xml"))
