@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from moderator import language
 from moderator.errors import UnknownSiteError
+from moderator.flood import FloodLimited
 from moderator.http.akismet_form import host_label, read_form, truthy
 from moderator.http.akismet_keys import AkismetKeys
 from moderator.http.errors import STORE_ERRORS
@@ -124,6 +125,12 @@ def comment_check() -> Response:
     try:
         # A test check is answered as any other but never enters the queue.
         verdict = service.check(comment, hold=not is_test)
+    except FloodLimited as exc:
+        # Past the policy's [flood] rate: spam to the client (it keeps it, not discards it).
+        response = _answer("true", uuid.uuid4().hex, "flood")
+        response.headers["X-akismet-debug-help"] = (
+            f"Past the site's {exc.scope} rate limit; retry after {exc.retry_after} s.")
+        return response
     except _CANNOT_HOLD as exc:
         return _cannot_hold(service, settings, exc)
     g.site, g.verdict = site, verdict

@@ -9,8 +9,8 @@ from pathlib import Path
 import regex
 
 from moderator.errors import PolicyError, UnknownSiteError
-from moderator.policy.flood import load_flood
 from moderator.policy.akismet import load_akismet
+from moderator.policy.flood import load_flood
 from moderator.policy.incitement import CODES as INCITEMENT_CODES
 from moderator.policy.incitement import IncitementMatcher
 from moderator.policy.incitement_lexicon import load_lexicon

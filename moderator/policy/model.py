@@ -13,8 +13,8 @@ from moderator.policy.terms import TermMatcher
 from moderator.types import Action
 
 if TYPE_CHECKING:
-    from moderator.policy.flood import FloodSettings
     from moderator.policy.akismet import AkismetSettings
+    from moderator.policy.flood import FloodSettings
 
 #: The unit every length limit is counted in; the form's counter must count the same way.
 LENGTH_UNIT = "utf16"

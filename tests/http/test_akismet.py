@@ -398,3 +398,16 @@ def test_answers_match_the_openapi_contract(client: FlaskClient, conforms: Any) 
     conforms(client.post("/1.1/submit-spam", data=HELD))
     conforms(client.post("/1.1/submit-ham", data={**HAM, "comment_content": "a%00"},
                          content_type="text/xml"))
+
+
+def test_past_the_flood_rate_is_spam_kept_not_discarded(tmp_path: Path) -> None:
+    policy = _policy_copy(tmp_path, '[flood]\nper_commenter = "2 per 60 seconds"\n')
+    client = make_app(tmp_path, policy, REDIS_URL="", HASH_KEY="0123456789abcdef" * 2
+                      ).test_client()
+    answers = [client.post("/1.1/comment-check",
+                           data={**HAM, "comment_content": f"Nice article {n}"})
+               for n in range(3)]
+    assert [a.data for a in answers] == [b"false", b"false", b"true"]
+    assert answers[2].headers["X-moderator-decision"] == "flood"
+    assert "X-akismet-pro-tip" not in answers[2].headers
+    assert "rate limit" in answers[2].headers["X-akismet-debug-help"]
