@@ -180,11 +180,18 @@ class Moderator:
         if flood:
             findings = verdict.findings + flood
             verdict = replace(verdict, findings=findings, decision=decide(findings))
-        if hold and verdict.decision is Decision.REVIEW and self.store is not None:
-            emails = tuple(n for n, spec in policy.fields.items() if spec.type == "email")
-            verdict = replace(verdict, id=self.store.hold(comment, verdict,
-                                                          policy.classifier.field, emails))
+        if hold and verdict.decision is Decision.REVIEW:
+            verdict = self.hold(comment, verdict)
         return verdict
+
+    def hold(self, comment: Comment, verdict: Verdict) -> Verdict:
+        """Store a comment for moderators (when a store is kept); the verdict gets its id."""
+        if self.store is None:
+            return verdict
+        policy = self.policies.get(comment.site)
+        emails = tuple(n for n, spec in policy.fields.items() if spec.type == "email")
+        return replace(verdict, id=self.store.hold(comment, verdict, policy.classifier.field,
+                                                   emails))
 
     def model_status(self) -> list[ModelStatus]:
         models, errors = self._snapshot()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
@@ -122,9 +123,13 @@ def comment_check() -> Response:
     if is_test and form.get("user_role") == "administrator":
         return _answer("false", str(uuid.uuid4().hex), "test")
     comment = _comment(form, policy, settings)
+    recheck = bool(form.get("recheck_reason"))
     try:
-        # A test check is answered as any other but never enters the queue.
-        verdict = service.check(comment, hold=not is_test)
+        # A test check is answered as any other but never enters the queue; a recheck
+        # (WordPress's "Check for spam" on its pending comments) does not queue it twice.
+        verdict = service.check(comment, hold=not (is_test or recheck))
+        if recheck and not is_test and verdict.decision is Decision.REVIEW:
+            verdict = _hold_once(service, comment, policy, verdict)
     except FloodLimited as exc:
         # Past the policy's [flood] rate: spam to the client (it keeps it, not discards it).
         response = _answer("true", uuid.uuid4().hex, "flood")
@@ -140,6 +145,17 @@ def comment_check() -> Response:
     if verdict.decision is Decision.REJECT:
         response.headers["X-akismet-pro-tip"] = "discard"
     return response
+
+
+def _hold_once(service: Moderator, comment: Comment, policy: Policy,
+               verdict: Verdict) -> Verdict:
+    """The pending copy's id when this text already waits in the site's queue, else hold."""
+    store = service.store
+    text = comment.fields.get(policy.classifier.field, "")
+    found = store.find_held(policy.site, text) if store is not None and text else None
+    if found is not None and found[1] == "pending":
+        return replace(verdict, id=found[0])
+    return service.hold(comment, verdict)
 
 
 def _answer(body: str, guid: str, decision: str) -> Response:

@@ -411,3 +411,15 @@ def test_past_the_flood_rate_is_spam_kept_not_discarded(tmp_path: Path) -> None:
     assert answers[2].headers["X-moderator-decision"] == "flood"
     assert "X-akismet-pro-tip" not in answers[2].headers
     assert "rate limit" in answers[2].headers["X-akismet-debug-help"]
+
+
+def test_a_recheck_of_a_waiting_comment_does_not_queue_it_twice(client: FlaskClient,
+                                                                app: Flask) -> None:
+    first = client.post("/1.1/comment-check", data=HELD).headers["X-akismet-guid"]
+    again = client.post("/1.1/comment-check", data={**HELD, "recheck_reason": "recheck_queue"})
+    assert again.data == b"true"
+    assert again.headers["X-akismet-guid"] == first
+    assert [i.id for i in pending(app)] == [first]
+    other = client.post("/1.1/comment-check", data={**HELD, "recheck_reason": "edit",
+                                                    "comment_content": "a martyr, edited"})
+    assert len(pending(app)) == 2 and other.headers["X-akismet-guid"] != first
