@@ -17,8 +17,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
+# python-akismet installs a package named `akismet`, as the test extra's akismet does:
+# it gets a folder of its own (tests/http/test_akismet_clients.py runs it from there).
 $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt --no-deps --upgrade \
+		--target $(VENV)/clients/python-akismet python-akismet
 	touch $@
 
 install: $(VENV)/.installed

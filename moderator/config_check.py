@@ -148,6 +148,19 @@ def check_coral(settings: Mapping[str, Any], sites: list[str]) -> str:
             f"{len(coral.sites)} site mapping(s))")
 
 
+def check_akismet_keys(settings: Mapping[str, Any]) -> str:
+    """MODERATOR_AKISMET_KEYS as a worker parses it, against the sites of the policies."""
+    from moderator.http.akismet_keys import AkismetKeys
+    from moderator.policy import PolicySet
+
+    sites = PolicySet.from_path(Path(settings["POLICY_DIR"])).sites()
+    try:
+        keys = AkismetKeys.parse(settings.get("AKISMET_KEYS"), sites)
+    except ModeratorError as exc:
+        raise ConfigCheckError("AKISMET_KEYS", str(exc)) from exc
+    return f"akismet keys: {len(keys)}" if keys else "akismet keys: none (every key is invalid)"
+
+
 def check_all(settings: Mapping[str, Any], echo: Callable[[str], None]) -> None:
     """Every check in the order a worker meets them; the first failure raises."""
     echo(check_admin_keys(settings))
@@ -155,3 +168,4 @@ def check_all(settings: Mapping[str, Any], echo: Callable[[str], None]) -> None:
     echo(check_flood(settings))
     sites = check_policies_and_models(settings, echo)
     echo(check_coral(settings, sites))
+    echo(check_akismet_keys(settings))

@@ -167,13 +167,16 @@ class Moderator:
         return self._snapshot()[0].get(policy.classifier.model)
 
     def check(self, comment: Comment, *, policy: Policy | None = None,
-              annotate: Callable[[Verdict], Verdict] | None = None) -> Verdict:
+              annotate: Callable[[Verdict], Verdict] | None = None,
+              hold: bool = True) -> Verdict:
         """The verdict; a `review` one is stored for moderators and carries the queue id.
 
         Raises FloodLimited (before any rule runs) when the commenter or the address is
         past the policy's `[flood]` rate; a repeat post adds a `flood.repeat` finding.
         An adapter may pass its view of the site's `policy` (the fields its channel sends)
         and `annotate` the verdict before it is stored (spans into the text as it was sent).
+        `hold=False` answers without storing (an Akismet `is_test` call must not fill the
+        queue a moderator reads).
         """
         policy = policy or self.policies.get(comment.site)
         flood = self.limiter.check(comment, policy) if self.limiter is not None else ()
@@ -183,11 +186,19 @@ class Moderator:
             verdict = replace(verdict, findings=findings, decision=decide(findings))
         if annotate is not None:
             verdict = annotate(verdict)
-        if verdict.decision is Decision.REVIEW and self.store is not None:
-            emails = tuple(n for n, spec in policy.fields.items() if spec.type == "email")
-            verdict = replace(verdict, id=self.store.hold(comment, verdict,
-                                                          policy.classifier.field, emails))
+        if hold and verdict.decision is Decision.REVIEW:
+            verdict = self.hold(comment, verdict, policy)
         return verdict
+
+    def hold(self, comment: Comment, verdict: Verdict,
+             policy: Policy | None = None) -> Verdict:
+        """Store a comment for moderators (when a store is kept); the verdict gets its id."""
+        if self.store is None:
+            return verdict
+        policy = policy or self.policies.get(comment.site)
+        emails = tuple(n for n, spec in policy.fields.items() if spec.type == "email")
+        return replace(verdict, id=self.store.hold(comment, verdict, policy.classifier.field,
+                                                   emails))
 
     def model_status(self) -> list[ModelStatus]:
         models, errors = self._snapshot()

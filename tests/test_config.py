@@ -75,6 +75,16 @@ def test_config_check_refuses_the_admin_keys_the_server_refuses(tmp_path: Path) 
     assert "MODERATOR_ADMIN_KEYS" in output and "admin key #2 is shorter than 16" in output
 
 
+def test_config_check_refuses_the_akismet_keys_the_server_refuses(tmp_path: Path) -> None:
+    env = {**valid_env(tmp_path), "MODERATOR_AKISMET_KEYS": "abcdefghijkl=strict"}
+    code, output = run(env=env)
+    assert code == 0 and "akismet keys: 1" in output, output
+    env["MODERATOR_AKISMET_KEYS"] = "abcdefghijkl=nowhere"
+    code, output = run(env=env)
+    assert code == 1 and "MODERATOR_AKISMET_KEYS" in output and "'nowhere'" in output
+    assert "abcdefghijkl" not in output
+
+
 @pytest.mark.parametrize(("url", "words"), [
     ("postgresql+psycopg://postgres@127.0.0.1:1/test", "Connection refused"),
     ("sqlite:////proc/no-such-dir/store.sqlite3", ""),

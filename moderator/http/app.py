@@ -11,7 +11,7 @@ from flask import Flask, Response
 
 from moderator.auth import AdminKeys
 from moderator.flood import FloodLimiter
-from moderator.http import config, observability
+from moderator.http import akismet, config, observability
 from moderator.http.admin import admin
 from moderator.http.api import api
 from moderator.http.coral import coral
@@ -38,6 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(admin)
     app.register_blueprint(coral)
+    akismet.install(app)
     register_error_handlers(app)
     app.register_error_handler(StoreUnavailable, _store_unavailable)
     observability.install(app)

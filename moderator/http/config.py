@@ -41,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
 _ENV_CASTS: dict[str, type] = {"POLICY_DIR": str, "MODELS_DIR": str, "MAX_BODY_BYTES": int,
                                # Store and moderators: see README "Moderators".
                                "DATABASE_URL": str, "ADMIN_KEYS": str, "HASH_KEY": str,
+                               # 12-character key=site pairs: README "Akismet clients".
+                               "AKISMET_KEYS": str,
                                "RETENTION_DAYS": int, "MAX_PENDING_PER_SITE": int,
                                "MAX_PENDING_PER_IP": int,
                                "STORE_TIMEOUT_SECONDS": float,

@@ -9,6 +9,7 @@ from pathlib import Path
 import regex
 
 from moderator.errors import PolicyError, UnknownSiteError
+from moderator.policy.akismet import load_akismet
 from moderator.policy.flood import load_flood
 from moderator.policy.incitement import CODES as INCITEMENT_CODES
 from moderator.policy.incitement import IncitementMatcher
@@ -92,6 +93,7 @@ def load_policy(path: Path, *, wordlist_dir: Path | None = None,
         failure=failure,
         incitement=_load_incitement(root, fields, incitement_dir),
         flood=load_flood(root, fields, classifier.field),
+        akismet=load_akismet(root, fields, classifier.field),
     )
     _check_evidence(policy)
     root.done()

@@ -13,6 +13,7 @@ from moderator.policy.terms import TermMatcher
 from moderator.types import Action
 
 if TYPE_CHECKING:
+    from moderator.policy.akismet import AkismetSettings
     from moderator.policy.flood import FloodSettings
 
 #: The unit every length limit is counted in; the form's counter must count the same way.
@@ -139,6 +140,8 @@ class Policy:
     incitement: IncitementRule | None = None
     #: Repeat-post and rate limits (moderator.flood counts); None: absent or disabled.
     flood: FloodSettings | None = None
+    #: How Akismet requests map onto this policy (None: the defaults for its fields).
+    akismet: AkismetSettings | None = None
 
     @property
     def label(self) -> str:

@@ -88,9 +88,9 @@ class LabelsMixin:
         return self._session.begin()  # type: ignore[return-value]
 
     def add_label(self, text: str, label: str, lang: str | None, moderator: str,
-                  site: str | None = None) -> int:
-        """A label submitted from elsewhere (POST /v1/labels)."""
-        row = Label(text=text, label=label, lang=lang or "und", origin="api", site=site,
+                  site: str | None = None, origin: str = "api") -> int:
+        """A label submitted from elsewhere (POST /v1/labels; `akismet`: a submit-spam/ham)."""
+        row = Label(text=text, label=label, lang=lang or "und", origin=origin, site=site,
                     status="active", created_by=moderator, created_at=self._clock())
         with self._tx() as session:
             session.add(row)

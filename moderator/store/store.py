@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, null, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderator.store.akismet import AkismetMixin
 from moderator.store.engine import DEFAULT_TIMEOUT_SECONDS, make_engine, upgrade
 from moderator.store.errors import StoreError
 from moderator.store.labels import LabelsMixin
@@ -122,7 +123,7 @@ class QueueItem:
         }
 
 
-class Store(LabelsMixin):
+class Store(LabelsMixin, AkismetMixin):
     """Held comments and labels in SQLite or PostgreSQL (whatever the URL names)."""
 
     def __init__(self, engine: Engine, hash_key: bytes, retention_days: int | None = None,
