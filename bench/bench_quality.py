@@ -29,156 +29,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-
-import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.preprocessing import normalize as l2_normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from moderator.classifier.concepts import concept_matrix  # noqa: E402
-from moderator.classifier.data import NEGATIVES, POSITIVE, Dataset, load_csvs  # noqa: E402
-from moderator.classifier.hashing import count_matrix  # noqa: E402
-from moderator.classifier.metrics import recall_at_fpr  # noqa: E402
-from moderator.classifier.model import Model, tfidf_rows  # noqa: E402
-from moderator.classifier.train import (  # noqa: E402
-    Params,
-    fit_counts,
-    source_weights,
-    validation_mask,
-    weighted_share_threshold,
-)
-from moderator.text import normalize  # noqa: E402
-
-SHARES = (0.001, 0.002, 0.005)
-LANGS = ("en", "ru", "kk")
-#: score(train_rows_mask, test_rows_mask) -> (validation scores of training sources, test scores)
-Scorer = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-
-def baseline_matrix(texts: list[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """scikit-learn's hashed counts (stateless: computed once, then sliced per fold)."""
-    common = {"n_features": 1 << 20, "alternate_sign": False, "norm": None}
-    words = HashingVectorizer(analyzer="word", ngram_range=(1, 2), **common).transform(texts)
-    chars = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common).transform(texts)
-    return words.tocsr(), chars.tocsr()
-
-
-def baseline_scorer(blocks: tuple[sp.csr_matrix, sp.csr_matrix], y: np.ndarray,
-                    val: np.ndarray) -> Scorer:
-    def score(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        tr = train & ~val
-        tfidf = [TfidfTransformer(sublinear_tf=True).fit(b[tr]) for b in blocks]
-
-        def features(rows: np.ndarray) -> sp.csr_matrix:
-            return sp.hstack([l2_normalize(t.transform(b[rows]))
-                              for t, b in zip(tfidf, blocks, strict=True)]).tocsr()
-
-        lr = LogisticRegression(C=4, class_weight="balanced", max_iter=1000)
-        lr.fit(features(tr), y[tr])
-        tested = lr.decision_function(features(test)) if test.any() else np.zeros(0)
-        return lr.decision_function(features(train & val)), tested
-    return score
-
-
-def shipped_scorer(counts: sp.csr_matrix, data: Dataset, params: Params) -> Scorer:
-    def score(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        fitted = fit_counts(counts, data, params, train=train)
-        m = fitted.model
-        margins = tfidf_rows(counts[test], m.idf, params.n_features) @ m.coef.astype(
-            np.float64) + m.bias
-        return fitted.validation_scores, 1.0 / (1.0 + np.exp(-(m.slope * margins + m.offset)))
-    return score
-
-
-def headline(y: np.ndarray, s: np.ndarray) -> dict[str, float | None]:
-    if y.sum() == 0 or y.sum() == len(y):
-        return {"rows": len(y), "propaganda": int(y.sum()), "roc_auc": None,
-                "pr_auc": None, **{f"recall@{x:.1%}": None for x in SHARES}}
-    return {"rows": len(y), "propaganda": int(y.sum()),
-            "roc_auc": round(float(roc_auc_score(y, s)), 4),
-            "pr_auc": round(float(average_precision_score(y, s)), 4),
-            **{f"recall@{x:.1%}": round(recall_at_fpr(y.tolist(), s.tolist(), x), 4)
-               for x in SHARES}}
-
-
-def random_split(name: str, scores: np.ndarray, data: Dataset, val: np.ndarray
-                 ) -> dict[str, dict[str, float | None]]:
-    y = (np.asarray(data.labels)[val] == POSITIVE).astype(int)
-    langs = np.asarray(data.langs)[val]
-    out = {"all": headline(y, scores)}
-    for lang in (*LANGS, "other"):
-        mask = ~np.isin(langs, LANGS) if lang == "other" else langs == lang
-        out[lang] = headline(y[mask], scores[mask])
-    return out
-
-
-def loso(name: str, scorer: Scorer, data: Dataset, val: np.ndarray, sources: list[str],
-         say: Callable[[str], None]) -> dict[str, dict[str, float | int | None]]:
-    labels, src = np.asarray(data.labels), np.asarray(data.sources)
-    out = {}
-    for source in sources:
-        t0 = time.time()
-        test = src == source
-        train = ~test
-        val_scores, test_scores = scorer(train, test)
-        keep = train & val
-        neg = np.isin(labels[keep], NEGATIVES)
-        w = source_weights(src[keep][neg].tolist(), ["n"] * int(neg.sum()))
-        t = weighted_share_threshold(val_scores[neg], w, 0.002)
-        row: dict[str, float | int | None] = {"threshold": round(float(t), 4)}
-        for label in (POSITIVE, *NEGATIVES):
-            mask = labels[test] == label
-            row[f"{label}_rows"] = int(mask.sum())
-            row[f"{label}_flagged"] = round(float((test_scores[mask] >= t).mean()), 4) \
-                if mask.any() else None
-        out[source] = row
-        say(f"  {name} without {source}: {row} ({time.time() - t0:.0f} s)")
-    return out
-
-
-def pct(x: float | None) -> str:
-    return "–" if x is None else f"{100 * x:.1f}%"
-
-
-def print_tables(results: dict[str, dict], baseline: str = "baseline") -> None:
-    print("\n## Random split (validation rows)\n")
-    print("| recipe | lang | rows | prop | ROC-AUC | PR-AUC | recall@0.1% | recall@0.2% "
-          "| recall@0.5% |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for name, r in results.items():
-        for lang, h in r["random_split"].items():
-            auc = "–" if h["roc_auc"] is None else f"{h['roc_auc']:.4f}"
-            pr = "–" if h["pr_auc"] is None else f"{h['pr_auc']:.4f}"
-            print(f"| {name} | {lang} | {h['rows']} | {h['propaganda']} | {auc} | {pr} | "
-                  + " | ".join(pct(h[f"recall@{x:.1%}"]) for x in SHARES) + " |")
-    base = results[baseline]["random_split"]["all"]
-    print("\nratio to baseline (all languages):")
-    for name, r in results.items():
-        h = r["random_split"]["all"]
-        print(f"  {name}: ROC-AUC {h['roc_auc'] / base['roc_auc']:.4f}, recall@0.2% "
-              f"{h['recall@0.2%'] - base['recall@0.2%']:+.4f} absolute")
-    if not any(r.get("loso") for r in results.values()):
-        return
-    print("\n## Leave one source out (threshold: 0.2% of the training sources' validation "
-          "negatives, sources weighted equally)\n")
-    print("| left out | recipe | propaganda caught | discusses flagged | other flagged |")
-    print("| --- | --- | ---: | ---: | ---: |")
-    for source in next(r["loso"] for r in results.values() if r.get("loso")):
-        for name, r in results.items():
-            if source not in r.get("loso", {}):
-                continue
-            row = r["loso"][source]
-            cells = [f"{pct(row[f'{lab}_flagged'])} of {row[f'{lab}_rows']}"
-                     if row[f"{lab}_rows"] else "–" for lab in (POSITIVE, *NEGATIVES)]
-            print(f"| `{source}` | {name} | " + " | ".join(cells) + " |")
+from moderator.classifier.data import load_csvs  # noqa: E402
+from moderator.classifier.sidebyside import print_tables, side_by_side  # noqa: E402
 
 
 def main() -> None:
@@ -197,62 +54,8 @@ def main() -> None:
         print(msg, file=sys.stderr, flush=True)
 
     data = load_csvs(sorted(args.data.glob("*.csv")))
-    params = Params()
-    val = validation_mask(data.texts, params)
-    y = (np.asarray(data.labels) == POSITIVE).astype(int)
-    say(f"{len(data)} rows, {int(val.sum())} validation")
-    t0 = time.time()
-    blocks = baseline_matrix(data.texts)
-    say(f"baseline features {time.time() - t0:.0f} s")
-    t0 = time.time()
-    counts = count_matrix(data.texts, params.spec)
-    say(f"shipped features {time.time() - t0:.0f} s")
-    everything = np.ones(len(data), bool)
-    scorers: dict[str, Scorer] = {"baseline": baseline_scorer(blocks, y, val),
-                                  "shipped": shipped_scorer(counts, data, params)}
-    if args.ablations:
-        scorers["NB ratio"] = shipped_scorer(counts, data, Params(nb_ratio=True))
-        scorers["source-balanced"] = shipped_scorer(
-            counts, data, Params(source_balanced=True))
-        with_concepts = Params(concepts=True)
-        spec = with_concepts.spec
-        assert spec.concepts is not None
-        extra = concept_matrix(data.texts, spec.concepts, spec.n_features, spec.width)
-        scorers["concepts"] = shipped_scorer((counts + extra).tocsr(), data, with_concepts)
-    results: dict[str, dict] = {}
-    for name, scorer in scorers.items():
-        t0 = time.time()
-        scores, _ = scorer(everything, np.zeros(len(data), bool))
-        results[name] = {"random_split": random_split(name, scores, data, val)}
-        say(f"{name}: fitted in {time.time() - t0:.0f} s")
-        if name == "shipped":
-            fitted = fit_counts(counts, data, params)
-            model = Model(fitted.model, {"version": "bench", "thresholds": fitted.thresholds})
-            texts = [t for t, v in zip(data.texts, val, strict=True) if v]
-            served = np.asarray(model.score_normalized([normalize(t) for t in texts]))
-            results["served"] = {"random_split": random_split("served", served, data, val)}
-    for k in range(args.salts):
-        import moderator.classifier.hashing as hashing
-
-        kept = hashing._LENGTH_SALT
-        hashing._LENGTH_SALT = np.uint64(0x9E3779B97F4A7C15 * (k + 3) % (1 << 64))
-        try:
-            salted = fit_counts(count_matrix(data.texts, params.spec), data, params)
-        finally:
-            hashing._LENGTH_SALT = kept
-        results[f"shipped, salt {k + 1}"] = {
-            "random_split": random_split("salted", salted.validation_scores, data, val)}
-        say(f"salt {k + 1} done")
-    if not args.no_loso:
-        labels = np.asarray(data.labels)
-        sources = sorted(set(data.sources))
-        if args.quick:
-            sources = [s for s in sources if ((np.asarray(data.sources) == s)
-                                              & (labels == POSITIVE)).any()
-                       or ((np.asarray(data.sources) == s) & (labels == "discusses")).sum()
-                       >= 1000]
-        for name, scorer in scorers.items():
-            results[name]["loso"] = loso(name, scorer, data, val, sources, say)
+    results = side_by_side(data, quick=args.quick, ablations=args.ablations,
+                           salts=args.salts, with_loso=not args.no_loso, say=say)
     print_tables(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -81,12 +81,17 @@ def train(data_paths: tuple[Path, ...], out: Path, loso: bool, promote: bool) ->
               help="Do not drop rows the model trained on (optimistic numbers).")
 @click.option("--loso", is_flag=True,
               help="Leave-one-source-out with the training recipe instead of a saved model.")
+@click.option("--baseline", is_flag=True,
+              help="Train the plain scikit-learn baseline and the shipped recipe on the same "
+                   "split and print them side by side (with --loso: leave-one-source-out "
+                   "too).")
 @click.option("--policy", "policy_path", type=click.Path(exists=True, dir_okay=False,
                                                           path_type=Path),
               help="Run the whole check of this policy file (rules and classifier) and "
                    "print catch and moderator load per source and language.")
 def evaluate(model: Path | None, data_paths: tuple[Path, ...], as_json: bool,
-             include_training_rows: bool, loso: bool, policy_path: Path | None) -> None:
+             include_training_rows: bool, loso: bool, baseline: bool,
+             policy_path: Path | None) -> None:
     """ROC-AUC, PR-AUC, precision/recall and FPR on discusses/other, per source and language.
 
     With --policy: the decisions of the whole policy instead of the model's scores.
@@ -99,6 +104,16 @@ def evaluate(model: Path | None, data_paths: tuple[Path, ...], as_json: bool,
 
     try:
         data = load_csvs(_csvs(data_paths))
+        if baseline:
+            from moderator.classifier.sidebyside import print_tables, side_by_side
+
+            results = side_by_side(data, with_loso=loso,
+                                   say=lambda m: click.echo(m, err=True))
+            if as_json:
+                click.echo(json.dumps(results, indent=2))
+            else:
+                print_tables(results)
+            return
         if loso:
             rows = ev.loso(data, Params(), progress=lambda m: click.echo(m, err=True))
             if as_json:

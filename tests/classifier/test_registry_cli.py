@@ -82,3 +82,21 @@ def test_threshold_keeps_fpr_within_budget(negatives: list[float], max_fpr: floa
 def test_a_version_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="invalid"):
         model_dir(tmp_path, "propaganda", "v1\n")
+
+
+def test_evaluate_baseline_prints_both_recipes_side_by_side(sample_csvs: list[Path]) -> None:
+    from click.testing import CliRunner
+
+    from moderator.cli import main
+
+    args = ["evaluate", "--baseline"]
+    for path in sample_csvs:
+        args += ["--data", str(path)]
+    result = CliRunner().invoke(main, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    payload = result.output[result.output.index("{"):]
+    results = json.loads(payload)
+    assert {"baseline", "shipped", "served"} <= set(results)
+    for name in ("baseline", "shipped"):
+        headline = results[name]["random_split"]["all"]
+        assert 0.5 < headline["roc_auc"] <= 1.0 and headline["propaganda"] > 0
