@@ -1,10 +1,13 @@
 """Each worker's view of the promoted models, swapped when `models/<name>/CURRENT` changes.
 
 Promotion rewrites CURRENT by rename, so its inode changes; every worker stats the
-file at most once per `interval` and, on a change, loads the named version *before*
-swapping it in with one assignment. A request takes one snapshot at its start and
-uses it to the end, so it never mixes models, and nothing waits for a restart. A new
-version that fails to load is reported and the running model stays.
+file (and the card and artifact of the version it names) at most once per `interval`
+and, on a change, loads the named version *before* swapping it in with one assignment.
+A request takes one snapshot at its start and uses it to the end, so it never mixes
+models, and nothing waits for a restart. A new
+version that fails to load is reported and the running model stays; it is tried again
+when its files change, so a models folder synced to each host may deliver CURRENT before
+the version's files (see README, "Several hosts").
 """
 
 from __future__ import annotations
@@ -16,20 +19,40 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from moderator.classifier.model import ARTIFACT, CARD
+from moderator.classifier.registry import model_dir
 from moderator.errors import ModelError
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL = 1.0
 
 Snapshot = tuple[Mapping[str, object | None], Mapping[str, str]]
+Signature = tuple[object, ...] | None
 
 
-def _signature(pointer: Path) -> tuple[int, int, int] | None:
+def _stat(path: Path) -> tuple[int, int, int] | None:
     try:
-        st = os.stat(pointer)
+        st = os.stat(path)
     except OSError:
         return None
     return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _signature(pointer: Path) -> Signature:
+    """CURRENT's stat and the stats of the named version's card and artifact: a version
+    whose files arrive after CURRENT (a sync, a slow copy) changes it, and is loaded then."""
+    stat = _stat(pointer)
+    if stat is None:
+        return None
+    try:
+        version = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return (stat,)
+    try:
+        folder = model_dir(pointer.parent.parent, pointer.parent.name, version)
+    except ModelError:
+        return (stat, version)  # the load refuses it and says why
+    return (stat, version, _stat(folder / CARD), _stat(folder / ARTIFACT))
 
 
 class ModelWatcher:
@@ -41,7 +64,7 @@ class ModelWatcher:
         self.names = tuple(sorted(set(names)))
         self.interval = interval
         self._lock = threading.Lock()
-        self._seen: dict[str, tuple[int, int, int] | None] = {}
+        self._seen: dict[str, Signature] = {}
         self._snapshot: Snapshot = ({}, {})
         self._next_check = 0.0
         self.refresh()
