@@ -18,6 +18,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from moderator.auth import AdminKeys, bearer_token
 from moderator.errors import UnknownSiteError
 from moderator.http.errors import InvalidRequest, error_response
+from moderator.http.extension import require_mounted
 from moderator.http.requests import parse_json, read_body
 from moderator.service import Moderator
 from moderator.store import (
@@ -31,6 +32,7 @@ from moderator.store import (
 )
 
 admin = Blueprint("admin", __name__)
+admin.record_once(require_mounted)
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 200

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import replace
 
 from flask import Blueprint, Flask, Response, current_app, g, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
 from moderator import language
@@ -24,6 +25,7 @@ from moderator.flood import FloodLimited
 from moderator.http.akismet_form import host_label, read_form, truthy
 from moderator.http.akismet_keys import AkismetKeys
 from moderator.http.errors import STORE_ERRORS
+from moderator.http.extension import SERVICE, settings_of
 from moderator.http.observability import metrics
 from moderator.policy.akismet import AkismetSettings, defaults_for
 from moderator.policy.model import Policy
@@ -44,12 +46,13 @@ _RETRY_AFTER = "5"
 _CANNOT_HOLD = (StoreUnavailable, QueueFull, TooManyPending, *STORE_ERRORS)
 
 
-def install(app: Flask) -> None:
-    """Register the endpoints and parse MODERATOR_AKISMET_KEYS against the loaded sites."""
-    service: Moderator = app.extensions["moderator"]
-    app.extensions["akismet_keys"] = AkismetKeys.parse(app.config.get("AKISMET_KEYS"),
-                                                       service.policies.sites())
-    app.register_blueprint(akismet)
+@akismet.record_once
+def _configure(state: BlueprintSetupState) -> None:
+    """Parse MODERATOR_AKISMET_KEYS against the loaded sites once: a typo fails start-up."""
+    app: Flask = state.app
+    keys = settings_of(app).get("AKISMET_KEYS")
+    service: Moderator = app.extensions[SERVICE]
+    app.extensions["akismet_keys"] = AkismetKeys.parse(keys, service.policies.sites())
 
 
 def _text(body: str, status: int = 200, debug: str | None = None) -> Response:

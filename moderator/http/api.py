@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
+from moderator.http.extension import require_mounted
 from moderator.http.observability import metrics
 from moderator.http.requests import parse_check, parse_json, read_body
 from moderator.paths import strip_paths
@@ -12,6 +13,7 @@ from moderator.policy.model import LENGTH_UNIT, LENGTH_UNIT_DESCRIPTION
 from moderator.service import Moderator, StoreUnavailable
 
 api = Blueprint("api", __name__)
+api.record_once(require_mounted)
 
 
 def moderator() -> Moderator:

@@ -1,4 +1,8 @@
-"""`create_app`: config layered from defaults, a TOML file, MODERATOR_* variables, test config."""
+"""`create_app` builds the standalone server; `init_app` mounts the same endpoints in a host app.
+
+Config is layered from defaults, a TOML file, MODERATOR_* variables, then the caller's
+mapping (README "Embedding in your app").
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,23 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response
+from flask import Blueprint, Flask, request
 
 from moderator.auth import AdminKeys
 from moderator.flood import FloodLimiter
-from moderator.http import akismet, config, observability
+from moderator.http import config, observability
 from moderator.http.admin import admin
+from moderator.http.akismet import akismet
 from moderator.http.api import api
 from moderator.http.coral import coral
-from moderator.http.errors import error_response, register_error_handlers
+from moderator.http.errors import register_error_handlers
+from moderator.http.extension import SERVICE, SETTINGS
 from moderator.livepolicy import policy_digest
-from moderator.service import Moderator, StoreUnavailable
+from moderator.service import Moderator
 from moderator.store import DEFAULT_DATABASE_URL, hash_key_for, open_store
+
+#: The blueprint that holds the others; endpoints are named `moderator.api.check` etc.
+BLUEPRINT_NAME = "moderator"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -33,16 +42,51 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     service = app.config.get("MODERATOR")
     if service is None:
         service = build_service(app.config)
-    app.extensions["moderator"] = service
-    app.extensions["admin_keys"] = AdminKeys.parse(app.config.get("ADMIN_KEYS"))
-    app.register_blueprint(api)
-    app.register_blueprint(admin)
-    app.register_blueprint(coral)
-    akismet.install(app)
+    app.register_blueprint(_blueprint(app, service, app.config))
+    # The whole app is ours: unknown paths and methods answer JSON too, and every
+    # request (matched or not) is logged and counted.
     register_error_handlers(app)
-    app.register_error_handler(StoreUnavailable, _store_unavailable)
-    observability.install(app)
+    observability.install(app, service)
     return app
+
+
+def init_app(app: Flask, moderator: Moderator | None = None, *,
+             url_prefix: str | None = None,
+             settings: Mapping[str, Any] | None = None) -> Moderator:
+    """Mount /v1/check, /v1/policy, /healthz, /metrics, admin, Coral and Akismet in `app`.
+
+    Settings are the server's (defaults, MODERATOR_CONFIG, MODERATOR_* variables), then
+    `settings` (same keys: POLICY_DIR, DATABASE_URL, ADMIN_KEYS, ...). Without a
+    `moderator`, one is built from them as `moderator serve` builds it (store and flood
+    limits included). JSON errors, the body limit, request logs and metrics apply to the
+    mounted endpoints only; the host's own routes, config and error pages are untouched.
+    Returns the checker, for the host's own views to call.
+    """
+    resolved = {**config.load(), **(settings or {})}
+    service = moderator if moderator is not None else build_service(resolved)
+    blueprint = _blueprint(app, service, resolved)
+    register_error_handlers(blueprint)
+    observability.install(blueprint, service)
+    app.register_blueprint(blueprint, url_prefix=url_prefix)
+    return service
+
+
+def _blueprint(app: Flask, service: Moderator, settings: Mapping[str, Any]) -> Blueprint:
+    """The endpoints under one parent blueprint, with what they read put on `app`."""
+    app.extensions[SERVICE] = service
+    app.extensions[SETTINGS] = settings
+    app.extensions["admin_keys"] = AdminKeys.parse(settings.get("ADMIN_KEYS"))
+    limit = int(settings["MAX_BODY_BYTES"])
+    parent = Blueprint(BLUEPRINT_NAME, __name__)
+
+    @parent.before_request
+    def _body_limit() -> None:
+        # Per request: a host's MAX_CONTENT_LENGTH (often none) is not ours to change.
+        request.max_content_length = limit
+
+    for child in (api, admin, coral, akismet):
+        parent.register_blueprint(child)
+    return parent
 
 
 def build_service(settings: Mapping[str, Any]) -> Moderator:
@@ -73,12 +117,3 @@ def build_limiter(settings: Mapping[str, Any]) -> FloodLimiter:
     url = str(settings.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     return FloodLimiter(settings.get("REDIS_URL") or None, partial(hash_key_for, settings, url),
                         key_prefix=str(settings.get("REDIS_KEY_PREFIX") or "moderator"))
-
-
-def _store_unavailable(exc: StoreUnavailable) -> Response:
-    """Our own outage: say so and when to retry; the comment was neither held nor accepted."""
-    response = error_response(503, "store_unavailable",
-                              "The review store is unavailable, so this comment cannot be "
-                              "held for review; try again shortly.")
-    response.headers["Retry-After"] = "5"
-    return response

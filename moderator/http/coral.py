@@ -20,6 +20,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from moderator.errors import UnknownSiteError
 from moderator.flood import FloodLimited
 from moderator.http.errors import InvalidRequest, error_response
+from moderator.http.extension import settings_of
 from moderator.http.observability import metrics
 from moderator.http.requests import parse_json, read_body
 from moderator.integrations import coral as adapter
@@ -38,9 +39,10 @@ ID_HEADER = "X-Moderator-Id"
 def _configure(state: BlueprintSetupState) -> None:
     """Parse the secrets and the site map once, when the app is built: a typo fails start-up."""
     app: Flask = state.app
+    settings = settings_of(app)
     try:
         app.extensions[EXTENSION] = adapter.CoralSettings.parse(
-            app.config.get("CORAL_SECRETS"), app.config.get("CORAL_SITES"))
+            settings.get("CORAL_SECRETS"), settings.get("CORAL_SITES"))
     except adapter.CoralConfigError as exc:
         from moderator.http.config import ConfigError
 

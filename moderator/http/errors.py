@@ -6,12 +6,13 @@ import logging
 import sqlite3
 
 import psycopg
-from flask import Flask, Response, current_app, jsonify
+from flask import Blueprint, Flask, Response, current_app, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from moderator.errors import UnknownSiteError
 from moderator.flood import FloodLimited
+from moderator.service import StoreUnavailable
 from moderator.store import QueueFull, TooManyPending, store_error_name
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,15 @@ def _store_unavailable(exc: Exception) -> Response:
     return response
 
 
+def _store_not_open(exc: StoreUnavailable) -> Response:
+    """Our own outage: say so and when to retry; the comment was neither held nor accepted."""
+    response = error_response(503, "store_unavailable",
+                              "The review store is unavailable, so this comment cannot be "
+                              "held for review; try again shortly.")
+    response.headers["Retry-After"] = STORE_RETRY_AFTER
+    return response
+
+
 def _queue_full(exc: QueueFull) -> Response:
     log.warning("review queue full: site %s holds %d pending", exc.site, exc.limit)
     response = error_response(503, "queue_full",
@@ -95,11 +105,13 @@ def _flood_limited(exc: FloodLimited) -> Response:
     return response
 
 
-def register_error_handlers(app: Flask) -> None:
+def register_error_handlers(app: Flask | Blueprint) -> None:
+    """On the whole app (`create_app`), or on the mounted blueprint only (`init_app`)."""
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(UnknownSiteError, _unknown_site)
     app.register_error_handler(QueueFull, _queue_full)
     app.register_error_handler(TooManyPending, _too_many_pending)
     app.register_error_handler(FloodLimited, _flood_limited)
+    app.register_error_handler(StoreUnavailable, _store_not_open)
     for kind in STORE_ERRORS:
         app.register_error_handler(kind, _store_unavailable)

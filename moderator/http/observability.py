@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 import regex
-from flask import Flask, Response, g, request
+from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -28,6 +28,7 @@ from prometheus_client import (
 )
 from pythonjsonlogger.json import JsonFormatter
 
+from moderator.service import Moderator
 from moderator.types import Verdict
 
 LOGGER_NAME = "moderator.requests"
@@ -145,11 +146,11 @@ def _after(response: Response) -> Response:
     return response
 
 
-def install(app: Flask) -> None:
-    """Wire request ids, the request log and metrics into `app`."""
+def install(app: Flask | Blueprint, service: Moderator) -> None:
+    """Wire request ids, the request log and metrics into `app` (or only a mounted blueprint)."""
     configure_logging()
     m = metrics()
-    for status in app.extensions["moderator"].model_status():
+    for status in service.model_status():
         if status.version:
             m.serving(status.name, status.version)
     app.before_request(_before)
