@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -128,14 +129,31 @@ class Moderator:
 
     @classmethod
     def from_paths(cls, policy_path: Path = DEFAULT_POLICY_DIR,
-                   models_dir: Path = DEFAULT_MODELS_DIR, *, store: Store | None = None,
-                   watch: bool = True) -> Moderator:
+                   models_dir: Path = DEFAULT_MODELS_DIR, database_url: str | None = None, *,
+                   store: Store | None = None, watch: bool = True) -> Moderator:
         """Load the policies (a file or a folder), then every model they name.
 
         A model that fails to load is recorded, not raised: its policies then hold
         comments for review as their failure section says, and /healthz says why.
         With `watch`, a later promotion (models/<name>/CURRENT) is picked up live.
+        With `database_url` (SQLAlchemy: `sqlite:///...`, `postgresql+psycopg://...`),
+        held comments wait there for moderators; it is opened now or, if the database is
+        down, at the next comment that needs it. Without it (or `store`) nothing is kept.
+        `[flood]` limits are not enforced (`limiter` is None): `moderator.http.init_app`
+        builds a checker that enforces them.
         """
+        if database_url is not None and store is not None:
+            raise ValueError("pass a database_url or a store, not both")
+        service = cls._load(Path(policy_path), Path(models_dir), store, watch)
+        if database_url is not None:
+            from moderator.store import open_store
+
+            service.attach_store(partial(open_store, {"DATABASE_URL": database_url}))
+        return service
+
+    @classmethod
+    def _load(cls, policy_path: Path, models_dir: Path, store: Store | None,
+              watch: bool) -> Moderator:
         policies = PolicySet.from_path(policy_path)
         names = {p.classifier.model for p in policies if p.classifier.enabled}
         if any(p.links for p in policies):
@@ -159,6 +177,7 @@ class Moderator:
         return self._models, self._model_errors
 
     def policy(self, site: str) -> Policy:
+        """The policy of `site` (its fields, limits, `label`); UnknownSiteError if none."""
         return self.policies.get(site)
 
     def model_for(self, policy: Policy) -> Scorer | None:

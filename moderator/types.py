@@ -57,7 +57,14 @@ class Comment:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One reason: a stable machine code, the form field it belongs to, and a message."""
+    """One reason: a stable machine code, the form field it belongs to, and a message.
+
+    `code` (`email.invalid`, `classifier.propaganda`, ...) is stable for programs;
+    `field` is the form field to show `message` beside (None: the whole comment);
+    `action` is what it asks for (`flag` changes nothing); `span` is the half-open
+    code-point range in that field exactly as typed; `detail` is the rule's evidence
+    (the entry matched, the score and thresholds, the explaining terms).
+    """
 
     code: str
     field: str | None
@@ -81,7 +88,14 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The one answer for a comment: decision, the findings behind it, scores, versions."""
+    """The one answer for a comment: decision, the findings behind it, scores, versions.
+
+    `decision` is the strictest finding's action (no finding: accept); `scores` maps a
+    model's score name to its score (`propaganda`: 0 to 1); `policy` is `site@version`
+    and `model` `name/version` (None: the policy runs no classifier); `language` is the
+    comment's (`en`, `ru`, `kk`, `other`); `id` is set when the comment was held and
+    stored for a moderator.
+    """
 
     decision: Decision
     findings: tuple[Finding, ...]
