@@ -1,0 +1,1 @@
+"""The example Django site: one page of comments, checked by moderator before publishing."""
