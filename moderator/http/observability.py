@@ -13,7 +13,7 @@ import os
 import time
 import uuid
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
 from flask import Blueprint, Flask, Response, g, request
@@ -28,8 +28,10 @@ from prometheus_client import (
 )
 from pythonjsonlogger.json import JsonFormatter
 
-from moderator.service import Moderator
 from moderator.types import Verdict
+
+if TYPE_CHECKING:
+    from moderator.service import Moderator
 
 LOGGER_NAME = "moderator.requests"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
