@@ -135,3 +135,11 @@ def test_glued_punctuation_does_not_hide_a_call(matcher: IncitementMatcher) -> N
 @given(st.text(alphabet=string.printable, max_size=200) | st.text(max_size=60))
 def test_the_fast_word_split_finds_the_words_the_regex_finds(text: str) -> None:
     assert _words(text) == re.findall(r"\w+", text)
+
+
+@pytest.mark.parametrize("text", [
+    "«Убейте» их — сказал он…", "a_b «c»d№5 e", "шейіт\ud800жұмақ", "“quoted” ‘x’ „y“ – z",
+    "слово\u00a0слово\u2028ещё", "",
+])
+def test_the_non_ascii_word_split_finds_the_words_the_regex_finds(text: str) -> None:
+    assert _words(text) == re.findall(r"\w+", text)

@@ -6,12 +6,14 @@ Run through the whole default policy, as a comment is checked in production; onl
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from moderator.policy import load_policy, run_policy
 from moderator.policy.model import Policy
+from moderator.text import normalize
 from moderator.types import Comment
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,3 +83,33 @@ def test_the_issues_own_examples(policy: Policy) -> None:
         assert flagged(policy, text), text
     assert not flagged(policy, "Правильно, что их арестовали. Призывы к джихаду не имеют "
                                "ничего общего с религией")
+
+
+#: Every hit (code, language, start, end, trigger, partner) the matcher found on each
+#: variant below when the speed work began: a faster matcher must find exactly these.
+#: Regenerate only for a change meant to move findings (bench/incitement_same.py
+#: compares with another revision on more texts, the shared data included).
+HITS = EVAL / "hits.json"
+PAD = 1500
+
+
+def variants(lang: str) -> list[str]:
+    """Each row alone, then after and before everyday rows of its set, to 1,500 chars."""
+    texts = [text for *_, text in rows(lang)]
+    benign = " ".join(text for label, _, _, text in rows(lang) if label == "benign")
+    out = []
+    for text in texts:
+        out += [text, (text + " " + benign)[:PAD], (benign + " " + text)[-PAD:]]
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_matcher_finds_exactly_the_recorded_hits(policy: Policy, lang: str) -> None:
+    assert policy.incitement is not None
+    expected = json.loads(HITS.read_text(encoding="utf-8"))[lang]
+    matcher = policy.incitement.matcher
+    got = [[[h.code, h.lang, h.start, h.end, h.trigger, h.partner]
+            for h in matcher.find(normalize(text).text)] for text in variants(lang)]
+    assert len(got) == len(expected)
+    for k, (mine, recorded) in enumerate(zip(got, expected, strict=True)):
+        assert mine == recorded, f"{lang} variant {k}"
