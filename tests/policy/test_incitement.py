@@ -132,7 +132,8 @@ def test_glued_punctuation_does_not_hide_a_call(matcher: IncitementMatcher) -> N
     assert [h.code for h in matcher.find(normalize("kill,the,police!!!").text)] == ["violence"]
 
 
-@given(st.text(alphabet=string.printable, max_size=200) | st.text(max_size=60))
+@given(st.text(alphabet=string.printable, max_size=200) | st.text(max_size=60)
+       | st.text(alphabet="абвгдәіңұ «»—–“”„’‘…_.,!?'\"\n№5\u00a0x", max_size=200))
 def test_the_fast_word_split_finds_the_words_the_regex_finds(text: str) -> None:
     assert _words(text) == re.findall(r"\w+", text)
 
