@@ -6,12 +6,13 @@ a verb in a *calling* form (imperative, "let's", "must", a command infinitive, K
 quotes or in a sentence that reports what someone said.
 
 Speed is the design: the text the engine already normalised is split into words once
-(`re`, faster than `regex` here), and one set intersection over every language's trigger
-words (plus a substring search per martyr stem) tells whether any trigger is there at
-all. Nearly every comment stops there; the rest must also hold the word each trigger
-needs (a target, a group, a praise word), and only the sentences around a trigger are
-split again with positions and walked. Nothing here calls a morphological analyser:
-the forms were all made at load (`incitement_forms.py`).
+(`str.split` after the separators are made spaces; see `_words`), and one set
+intersection over every language's trigger words (plus a substring search per martyr
+stem) tells whether any trigger is there at all. Nearly every comment stops there; the
+rest must also hold the word each trigger needs (a target, a group, a praise word), and
+only the sentences around a trigger are split again with positions and walked. Nothing
+here calls a morphological analyser: the forms were all made at load
+(`incitement_forms.py`).
 
 * `incitement.violence`: a violence verb in a calling form with a target in the window,
   or a short "death to ..." clause with a target;
