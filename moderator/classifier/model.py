@@ -16,12 +16,13 @@ import io
 import json
 import platform
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import regex
 import scipy.sparse as sp
 
 from moderator.classifier.card import validate_card
@@ -286,10 +287,12 @@ def _rewritten(text: NormalizedText) -> bool:
     return text.text != lowercase(text.original)
 
 
-def _words(text: str):
-    import regex
+#: The units an explanation names: words, with inner apostrophes and hyphens kept.
+_EXPLAINED_WORD = regex.compile(r"\w[\w'’-]*\w|\w")
 
-    return regex.finditer(r"\w[\w'’-]*\w|\w", text)
+
+def _words(text: str) -> Iterator[regex.Match[str]]:
+    return _EXPLAINED_WORD.finditer(text)
 
 
 def _unit(words: list[tuple[int, int]], word_starts: np.ndarray, start: int,
