@@ -14,16 +14,13 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
-from sqlalchemy.exc import OperationalError
 
 from moderator.servertest import HELD, LiveServer, Response, copy_site
-from moderator.store.testing import POSTGRES_URL
+from moderator.store.testing import PostgresUnavailable, own_database
 
 pytestmark = pytest.mark.slow
 HASH_KEY = "5ca1e" * 8
@@ -35,22 +32,13 @@ NEW_VERSION = "scale-2"
 @pytest.fixture
 def shared_database() -> Iterator[str]:
     """A database of this test's own on the shared PostgreSQL, dropped afterwards."""
-    name = f"moderator_scale_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        admin.dispose()
+        with own_database("moderator_scale") as url:
+            yield url
+    except PostgresUnavailable as exc:
         if os.environ.get("CI"):
             raise
-        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is unreachable: {type(exc.orig).__name__}")
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        pytest.skip(str(exc))
 
 
 def shared_models(root: Path) -> tuple[Path, str]:

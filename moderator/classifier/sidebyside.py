@@ -2,8 +2,6 @@
 
 `bench/bench_quality.py` and `moderator evaluate --baseline` print what this measures:
 
-.venv/bin/python bench/bench_quality.py [--data ../shared/data] [--quick] [--json OUT]
-
 * **baseline**: scikit-learn's own pipeline, exactly as issue #12 defines it
   (HashingVectorizer word 1-2 grams + char_wb 2-5 grams, 2**20 columns each, sublinear
   TfidfTransformer per block, LogisticRegression(C=4, class_weight="balanced")).

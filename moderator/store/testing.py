@@ -52,6 +52,27 @@ def temp_database(backend: str, folder: Path) -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def own_database(prefix: str) -> Iterator[str]:
+    """Yield a URL to a whole database of its own on the test PostgreSQL, dropped afterwards
+    (for tests that alter database-wide settings or run servers against one database)."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        raise PostgresUnavailable(f"PostgreSQL at {POSTGRES_URL} is unreachable: "
+                                  f"{type(exc.orig).__name__}") from exc
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def decide_many(url: str, ids: Sequence[str], moderator: str) -> int:
     """Decide every id in `ids` (a worker process of the concurrency test); returns wins."""
     from moderator.store import AlreadyDecided, Store

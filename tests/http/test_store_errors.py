@@ -16,7 +16,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,9 +23,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
-from sqlalchemy.exc import OperationalError
 
-from moderator.store.testing import POSTGRES_URL
+from moderator.store.testing import POSTGRES_URL, PostgresUnavailable, own_database
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "alice-secret-0123456789"
@@ -81,22 +79,13 @@ def read_only_postgres() -> Iterator[str]:
 
     Only this database is altered (`default_transaction_read_only`), never the shared one.
     """
-    name = f"moderator_ro_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        admin.dispose()
+        with own_database("moderator_ro") as url:
+            yield url
+    except PostgresUnavailable as exc:
         if os.environ.get("CI"):
             raise
-        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is unreachable: {type(exc.orig).__name__}")
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        pytest.skip(str(exc))
 
 
 def test_a_read_only_postgresql_is_503_and_logs_no_text(
