@@ -9,13 +9,18 @@ from typing import Any
 from moderator.store.engine import DEFAULT_TIMEOUT_SECONDS, make_engine, sqlite_path, upgrade
 from moderator.store.errors import LabelNotFound, StoreError
 from moderator.store.labels import LABEL_STATUSES, TRAINING_STATUSES, LabelRecord, LabelRow
+from moderator.store.moderation import QUEUES, AuditEntry, DecidedRow, QueueFilter, UndoRefused
 from moderator.store.privacy import keyed_hash, load_or_create_key, parse_key
+from moderator.store.sessions import SessionRecord
 from moderator.store.store import (
     DECISIONS,
     DEFAULT_MAX_PENDING,
     DEFAULT_MAX_PENDING_PER_IP,
+    DEFAULT_MAX_REJECTED,
     DEFAULT_RETENTION_DAYS,
     LABELS,
+    MAX_NOTE,
+    REASONS,
     STATUSES,
     AlreadyDecided,
     NotFound,
@@ -31,10 +36,11 @@ DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'moderator.sqlite3'}"
 
 __all__ = [
     "DECISIONS", "DEFAULT_DATABASE_URL", "DEFAULT_MAX_PENDING", "DEFAULT_MAX_PENDING_PER_IP",
-    "DEFAULT_RETENTION_DAYS", "LABELS", "LABEL_STATUSES", "STATUSES", "TRAINING_STATUSES",
-    "AlreadyDecided", "LabelNotFound", "LabelRecord", "LabelRow", "NotFound", "QueueFull",
-    "QueueItem", "Store", "StoreError", "TooManyPending", "keyed_hash", "make_engine",
-    "open_store", "store_error_name", "upgrade",
+    "DEFAULT_MAX_REJECTED", "DEFAULT_RETENTION_DAYS", "LABELS", "LABEL_STATUSES", "MAX_NOTE",
+    "QUEUES", "REASONS", "STATUSES", "TRAINING_STATUSES", "AlreadyDecided", "AuditEntry",
+    "DecidedRow", "LabelNotFound", "LabelRecord", "LabelRow", "NotFound", "QueueFilter",
+    "QueueFull", "QueueItem", "SessionRecord", "Store", "StoreError", "TooManyPending",
+    "UndoRefused", "keyed_hash", "make_engine", "open_store", "store_error_name", "upgrade",
 ]
 
 
@@ -62,14 +68,17 @@ def open_store(config: Mapping[str, Any], *, migrate: bool = True) -> Store:
 
     Settings: DATABASE_URL, HASH_KEY, RETENTION_DAYS (0: keep text of decided comments
     for ever), MAX_PENDING_PER_SITE and MAX_PENDING_PER_IP (0: no cap),
-    STORE_TIMEOUT_SECONDS.
+    MAX_REJECTED_PER_SITE (comments the checker rejected kept for a moderator to reverse;
+    0: none), STORE_TIMEOUT_SECONDS.
     """
     url = str(config.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     retention = _setting(config, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
     max_pending = _setting(config, "MAX_PENDING_PER_SITE", DEFAULT_MAX_PENDING)
     per_ip = _setting(config, "MAX_PENDING_PER_IP", DEFAULT_MAX_PENDING_PER_IP)
+    rejected = _setting(config, "MAX_REJECTED_PER_SITE", DEFAULT_MAX_REJECTED)
     timeout = _setting(config, "STORE_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)
     return Store.open(url, hash_key_for(config, url), int(retention) if retention else None,
                       migrate, max_pending=int(max_pending) if max_pending else None,
                       max_pending_per_ip=int(per_ip) if per_ip else None,
+                      max_rejected=int(rejected) if rejected else None,
                       timeout=timeout or DEFAULT_TIMEOUT_SECONDS)

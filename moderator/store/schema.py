@@ -45,10 +45,27 @@ class HeldComment(Base):
     decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: The checker's own decision: `review` (held, status `pending`) or `reject` (kept as
+    #: `auto_rejected` so a moderator can reverse a wrong rejection).
+    verdict: Mapped[str] = mapped_column(String(16), default="review", server_default="review")
+    #: The request's `context.article_url` and `context.article_title`.
+    article_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    article_title: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    #: The findings' codes as " code1 code2 " (space on each side), for filtering by code.
+    codes: Mapped[str] = mapped_column(String(2000), default=" ", server_default=" ")
+    #: The classifier's propaganda score (NULL: not scored), for score filters and bands.
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: The keyed hash of the first email field: the commenter's history on the site.
+    commenter_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The moderator's rejection reason code and note to the commenter.
+    reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (Index("ix_held_site_status_seq", "site", "status", "seq"),
                       Index("ix_held_created_at", "created_at"),
-                      Index("ix_held_site_ip_status", "site", "ip_hash", "status"))
+                      Index("ix_held_site_ip_status", "site", "ip_hash", "status"),
+                      Index("ix_held_status_seq", "status", "seq"),
+                      Index("ix_held_site_commenter", "site", "commenter_hash", "status"))
 
 
 class Label(Base):
@@ -95,3 +112,50 @@ class RetrainRun(Base):
     candidate: Mapped[str | None] = mapped_column(String(200), nullable=True)
     decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class DecisionLog(Base):
+    """The audit log: every decision and undo, who took it, when, and what it overrode.
+
+    Rows are never updated or deleted (an undo is a row of its own); the retention purge
+    leaves them alone, and they hold no comment text.
+    """
+
+    __tablename__ = "decision_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    moderator: Mapped[str] = mapped_column(String(200))
+    #: `approve`, `reject` or `undo`.
+    action: Mapped[str] = mapped_column(String(16))
+    comment_id: Mapped[str] = mapped_column(String(32))
+    site: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: What the entry overrode: `checker:review`, `checker:reject`, or for an undo the
+    #: decision undone (`approve by alice`).
+    overrode: Mapped[str] = mapped_column(String(300))
+    #: The comment's propaganda score and finding codes when it was decided.
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    codes: Mapped[str] = mapped_column(String(2000), default=" ")
+
+    __table_args__ = (Index("ix_decision_log_site_id", "site", "id"),
+                      Index("ix_decision_log_comment", "comment_id"))
+
+
+class AdminSession(Base):
+    """A signed-in moderator of the page: the cookie holds a random token, this its digest."""
+
+    __tablename__ = "admin_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: The admin key's name and its digest's first 16 hex digits: a key removed from the
+    #: config (or given a new secret) ends its sessions.
+    moderator: Mapped[str] = mapped_column(String(200))
+    key_fingerprint: Mapped[str] = mapped_column(String(16))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_admin_sessions_expires", "expires_at"),)

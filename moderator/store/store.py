@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, null, select, text, update
+from sqlalchemy import Engine, and_, func, null, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,15 +21,27 @@ from moderator.store.akismet import AkismetMixin
 from moderator.store.engine import DEFAULT_TIMEOUT_SECONDS, make_engine, upgrade
 from moderator.store.errors import StoreError
 from moderator.store.labels import LabelsMixin
+from moderator.store.moderation import ModerationMixin
 from moderator.store.privacy import keyed_hash
-from moderator.store.schema import HeldComment, Label
+from moderator.store.schema import DecisionLog, HeldComment, Label
+from moderator.store.sessions import SessionsMixin
 from moderator.store.times import aware as _aware
 from moderator.store.times import iso, utcnow
 from moderator.types import Comment, Verdict
 
 DECISIONS = {"approve": "approved", "reject": "rejected"}
-STATUSES = ("pending", "approved", "rejected", "all")
+#: `auto_rejected`: the checker rejected it; kept so that a moderator can reverse it.
+STATUSES = ("pending", "auto_rejected", "approved", "rejected", "all")
+#: Statuses a moderator's decision can still change (the checker's, not a person's).
+UNDECIDED = ("pending", "auto_rejected")
+#: The status a comment goes back to when its decision is undone, by the checker's verdict.
+UNDECIDED_BY_VERDICT = {"review": "pending", "reject": "auto_rejected"}
 LABELS = ("propaganda", "discusses", "other")
+#: A moderator's reason for rejecting (Coral's rejection codes, narrowed to this checker's).
+REASONS = ("propaganda", "incitement", "hate_speech", "harassment", "spam", "personal_data",
+           "off_topic", "illegal_content", "other")
+#: Longest note to the commenter that goes with a rejection.
+MAX_NOTE = 1000
 #: Context members that carry a commenter's IP address; stored only as a keyed hash.
 IP_KEYS = ("ip", "ip_address", "remote_addr", "client_ip")
 PURGE_EVERY_SECONDS = 3600
@@ -42,6 +54,9 @@ DEFAULT_MAX_PENDING = 10_000
 #: Pending comments per site from one IP address (when the site passes it in the context):
 #: one address cannot take the whole queue; past it, 429.
 DEFAULT_MAX_PENDING_PER_IP = 50
+#: Comments the checker rejected, kept per site for a moderator to reverse: past it the
+#: oldest are dropped, so rejected input (unbounded by nature) cannot grow the database.
+DEFAULT_MAX_REJECTED = 10_000
 #: /healthz asks the database at most this often per process.
 HEALTH_CACHE_SECONDS = 2.0
 
@@ -71,9 +86,13 @@ class NotFound(StoreError):
 
 
 class AlreadyDecided(StoreError):
-    def __init__(self, comment_id: str, status: str) -> None:
+    def __init__(self, comment_id: str, status: str, decided_by: str | None = None,
+                 decided_at: datetime | None = None) -> None:
         self.comment_id = comment_id
         self.status = status
+        #: Who decided it and when (None for the JSON API's older callers).
+        self.decided_by = decided_by
+        self.decided_at = decided_at
         super().__init__(f"comment {comment_id!r} was already decided ({status})")
 
 
@@ -101,13 +120,28 @@ class QueueItem:
     label: str | None
     decided_by: str | None
     decided_at: datetime | None
+    #: The checker's decision: `review` (held) or `reject` (kept as `auto_rejected`).
+    verdict: str = "review"
+    article_url: str | None = None
+    article_title: str | None = None
+    score: float | None = None
+    #: Keyed hash of the commenter's email: for counting their history, never shown.
+    commenter_hash: str | None = None
+    reason: str | None = None
+    note: str | None = None
 
     @classmethod
     def from_row(cls, row: HeldComment) -> QueueItem:
         return cls(row.id, row.site, row.status, _aware(row.created_at) or utcnow(),
                    row.text_field, row.fields, row.findings, row.scores, row.policy,
                    row.model, row.language, row.decision, row.label, row.decided_by,
-                   _aware(row.decided_at))
+                   _aware(row.decided_at), row.verdict or "review", row.article_url,
+                   row.article_title, row.score, row.commenter_hash, row.reason, row.note)
+
+    @property
+    def text(self) -> str | None:
+        """The checked field's text (None once the retention purge removed it)."""
+        return (self.fields or {}).get(self.text_field) if self.fields is not None else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,18 +151,22 @@ class QueueItem:
             "fields": dict(self.fields) if self.fields is not None else None,
             "findings": list(self.findings), "scores": dict(self.scores),
             "policy": self.policy, "model": self.model, "language": self.language,
+            "verdict": self.verdict,
+            "article": {"url": self.article_url, "title": self.article_title},
             "decision": None if self.decision is None else {
                 "decision": self.decision, "label": self.label,
-                "decided_by": self.decided_by, "decided_at": iso(self.decided_at)},
+                "decided_by": self.decided_by, "decided_at": iso(self.decided_at),
+                "reason": self.reason, "note": self.note},
         }
 
 
-class Store(LabelsMixin, AkismetMixin):
+class Store(LabelsMixin, AkismetMixin, ModerationMixin, SessionsMixin):
     """Held comments and labels in SQLite or PostgreSQL (whatever the URL names)."""
 
     def __init__(self, engine: Engine, hash_key: bytes, retention_days: int | None = None,
                  clock: Callable[[], datetime] = utcnow, *,
-                 max_pending: int | None = None, max_pending_per_ip: int | None = None) -> None:
+                 max_pending: int | None = None, max_pending_per_ip: int | None = None,
+                 max_rejected: int | None = DEFAULT_MAX_REJECTED) -> None:
         self.engine = engine
         self._session = sessionmaker(engine, expire_on_commit=False)
         self._key = hash_key
@@ -138,6 +176,8 @@ class Store(LabelsMixin, AkismetMixin):
         self.max_pending = max_pending
         #: Pending comments per site and IP address hash before `hold` refuses (None: no cap).
         self.max_pending_per_ip = max_pending_per_ip
+        #: Comments the checker rejected kept per site (None or 0: none are kept).
+        self.max_rejected = max_rejected or None
         self._clock = clock
         self._last_purge: float | None = None
         self._health: tuple[float, str | None] | None = None
@@ -146,13 +186,14 @@ class Store(LabelsMixin, AkismetMixin):
     def open(cls, url: str, hash_key: bytes, retention_days: int | None = None,
              migrate: bool = True, *, max_pending: int | None = None,
              max_pending_per_ip: int | None = None,
+             max_rejected: int | None = DEFAULT_MAX_REJECTED,
              timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Store:
         """Connect and (by default) bring the schema to head before the first query."""
         engine = make_engine(url, timeout)
         if migrate:
             upgrade(engine)
         return cls(engine, hash_key, retention_days, max_pending=max_pending,
-                   max_pending_per_ip=max_pending_per_ip)
+                   max_pending_per_ip=max_pending_per_ip, max_rejected=max_rejected)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -172,25 +213,35 @@ class Store(LabelsMixin, AkismetMixin):
         a few).
         """
         self.maybe_purge()
-        ip = next((str(comment.context[k]) for k in IP_KEYS if comment.context.get(k)), None)
-        ip_hash = keyed_hash(self._key, "ip", ip) if ip else None
-        if ip_hash is not None and self.max_pending_per_ip is not None and \
-                self.pending(comment.site, ip_hash) >= self.max_pending_per_ip:
+        row = self._row(comment, verdict, text_field, email_fields, "pending")
+        if row.ip_hash is not None and self.max_pending_per_ip is not None and \
+                self.pending(comment.site, row.ip_hash) >= self.max_pending_per_ip:
             raise TooManyPending(comment.site, self.max_pending_per_ip)
         if self.max_pending is not None and self.pending(comment.site) >= self.max_pending:
             raise QueueFull(comment.site, self.max_pending)
-        fields = {k: v for k, v in comment.fields.items() if k not in email_fields}
-        emails = {k: keyed_hash(self._key, "email", v)
-                  for k, v in comment.fields.items() if k in email_fields and v}
-        row = HeldComment(
-            id=uuid.uuid4().hex, site=comment.site, status="pending", created_at=self._clock(),
-            text_field=text_field, fields=fields, email_hashes=emails,
-            ip_hash=ip_hash,
-            findings=[f.to_dict() for f in verdict.findings], scores=dict(verdict.scores),
-            policy=verdict.policy, model=verdict.model, language=verdict.language)
         with self._tx() as session:
             session.add(row)
         return row.id
+
+    def _row(self, comment: Comment, verdict: Verdict, text_field: str,
+             email_fields: tuple[str, ...], status: str) -> HeldComment:
+        ip = next((str(comment.context[k]) for k in IP_KEYS if comment.context.get(k)), None)
+        fields = {k: v for k, v in comment.fields.items() if k not in email_fields}
+        emails = {k: keyed_hash(self._key, "email", v)
+                  for k, v in comment.fields.items() if k in email_fields and v}
+        codes = sorted({f.code for f in verdict.findings})
+        score = verdict.scores.get("propaganda")
+        return HeldComment(
+            id=uuid.uuid4().hex, site=comment.site, status=status, created_at=self._clock(),
+            text_field=text_field, fields=fields, email_hashes=emails,
+            ip_hash=keyed_hash(self._key, "ip", ip) if ip else None,
+            findings=[f.to_dict() for f in verdict.findings], scores=dict(verdict.scores),
+            policy=verdict.policy, model=verdict.model, language=verdict.language,
+            verdict=verdict.decision.value,
+            article_url=_context_text(comment, "article_url"),
+            article_title=_context_text(comment, "article_title"),
+            codes=f" {' '.join(codes)} ", score=None if score is None else float(score),
+            commenter_hash=next(iter(emails.values()), None))
 
     def get(self, comment_id: str) -> QueueItem:
         with self._session() as session:
@@ -214,27 +265,39 @@ class Store(LabelsMixin, AkismetMixin):
         rows = rows[:limit]
         return [QueueItem.from_row(r) for r in rows], (rows[-1].seq if more else None)
 
-    def decide(self, comment_id: str, decision: str, label: str, moderator: str) -> QueueItem:
-        """Record a moderator's decision and its label in one transaction; first one wins."""
+    def decide(self, comment_id: str, decision: str, label: str, moderator: str, *,
+               reason: str | None = None, note: str | None = None) -> QueueItem:
+        """Record a moderator's decision, its label and its audit entry in one transaction.
+
+        The first decision wins (held and checker-rejected comments can be decided);
+        `reason` and `note` (to the commenter) go with a rejection. The one place a
+        decision is written: `Moderator.decide` calls it for the JSON API and the page.
+        """
         status = DECISIONS[decision]
         now = self._clock()
         with self._tx() as session:
             won = session.execute(
                 update(HeldComment)
-                .where(HeldComment.id == comment_id, HeldComment.status == "pending")
+                .where(HeldComment.id == comment_id, HeldComment.status.in_(UNDECIDED))
                 .values(status=status, decision=decision, label=label, decided_by=moderator,
-                        decided_at=now)
+                        decided_at=now, reason=reason, note=note)
                 .execution_options(synchronize_session=False))
             row = session.scalar(select(HeldComment).where(HeldComment.id == comment_id))
             if row is None:
                 raise NotFound(comment_id)
             if won.rowcount != 1:  # type: ignore[attr-defined]
-                raise AlreadyDecided(comment_id, row.status)
+                raise AlreadyDecided(comment_id, row.status, row.decided_by,
+                                     _aware(row.decided_at))
             text = (row.fields or {}).get(row.text_field)
             if text:
                 session.add(Label(text=text, label=label, lang=export_lang(row.language),
                                   origin="queue", comment_id=comment_id, created_by=moderator,
                                   created_at=now, site=row.site, status="active"))
+            session.add(DecisionLog(at=now, moderator=moderator, action=decision,
+                                    comment_id=comment_id, site=row.site, label=label,
+                                    reason=reason, note=note,
+                                    overrode=f"checker:{row.verdict or 'review'}",
+                                    score=row.score, codes=row.codes or " "))
         return QueueItem.from_row(row)
 
     def pending(self, site: str, ip_hash: str | None = None) -> int:
@@ -260,14 +323,18 @@ class Store(LabelsMixin, AkismetMixin):
         """Drop the text of comments decided more than `days` ago; decisions and labels stay.
 
         Pending comments are never purged: nobody has read them yet (the pending cap
-        bounds how many there can be).
+        bounds how many there can be). Comments the checker rejected lose their text
+        `days` after they came in.
         """
         now = now or self._clock()
+        cutoff = now - timedelta(days=days)
         with self._tx() as session:
             result = session.execute(
                 update(HeldComment)
-                .where(HeldComment.status != "pending",
-                       HeldComment.decided_at < now - timedelta(days=days),
+                .where(or_(and_(HeldComment.status.in_(DECISIONS.values()),
+                                HeldComment.decided_at < cutoff),
+                           and_(HeldComment.status == "auto_rejected",
+                                HeldComment.created_at < cutoff)),
                        HeldComment.purged_at.is_(None))
                 .values(fields=null(), purged_at=now)
                 .execution_options(synchronize_session=False))
@@ -310,6 +377,11 @@ class Store(LabelsMixin, AkismetMixin):
             problem = f"the database is unavailable ({store_error_name(exc)})"
         self._health = (now, problem)
         return problem
+
+
+def _context_text(comment: Comment, key: str) -> str | None:
+    value = comment.context.get(key)
+    return value if isinstance(value, str) and value else None
 
 
 def store_error_name(exc: BaseException) -> str:
