@@ -24,7 +24,7 @@ from moderator.types import Comment, Decision, Verdict, decide
 
 if TYPE_CHECKING:
     from moderator.flood import FloodLimiter
-    from moderator.store import Store
+    from moderator.store import QueueItem, Store
 
 log = logging.getLogger(__name__)
 #: Seconds between tries to open a store that could not be opened.
@@ -33,6 +33,24 @@ STORE_RETRY_SECONDS = 2.0
 
 class StoreUnavailable(ModeratorError):
     """The review store could not be opened; a comment that must be held cannot be."""
+
+
+class QueueNotKept(ModeratorError):
+    """This checker keeps no review queue (no store), so there is nothing to decide."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionEvent:
+    """A moderator's decision or undo, once recorded: what `decision_listeners` hear.
+
+    `action` is approve, reject or undo; `item` is the comment as it now stands (after an
+    undo: back in its queue, `undone` naming the decision taken back, e.g. `approve`).
+    """
+
+    action: str
+    item: QueueItem
+    moderator: str
+    undone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +88,9 @@ class Moderator:
         #: Counts repeat posts and comments per commenter and IP (None: policies' [flood]
         #: sections are not enforced, as in `moderator check` and evaluations).
         self.limiter = limiter
+        #: Called after each decision and undo is committed (a site's webhook hooks in
+        #: here); one that raises is logged by class and does not undo the decision.
+        self.decision_listeners: list[Callable[[DecisionEvent], None]] = []
         if store is None and store_opener is not None:
             self.attach_store(store_opener)
 
@@ -207,6 +228,8 @@ class Moderator:
             verdict = annotate(verdict)
         if hold and verdict.decision is Decision.REVIEW:
             verdict = self.hold(comment, verdict, policy)
+        elif hold and verdict.decision is Decision.REJECT:
+            verdict = self.keep_rejected(comment, verdict, policy)
         return verdict
 
     def hold(self, comment: Comment, verdict: Verdict,
@@ -218,6 +241,56 @@ class Moderator:
         emails = tuple(n for n, spec in policy.fields.items() if spec.type == "email")
         return replace(verdict, id=self.store.hold(comment, verdict, policy.classifier.field,
                                                    emails))
+
+    def keep_rejected(self, comment: Comment, verdict: Verdict, policy: Policy) -> Verdict:
+        """Keep a rejected comment with text for moderators to reverse; best effort.
+
+        The verdict gets the kept comment's id. An unavailable store keeps nothing and
+        changes nothing: the comment is rejected either way.
+        """
+        if not comment.fields.get(policy.classifier.field, "").strip():
+            return verdict  # nothing a moderator could read (a required field left empty)
+        try:
+            store = self.store
+        except StoreUnavailable:
+            return verdict
+        if store is None:
+            return verdict
+        emails = tuple(n for n, spec in policy.fields.items() if spec.type == "email")
+        kept = store.keep_rejected(comment, verdict, policy.classifier.field, emails)
+        return replace(verdict, id=kept) if kept else verdict
+
+    # -- moderators' decisions: the one place the JSON API and the page record them -------
+
+    def _queue(self) -> Store:
+        store = self.store
+        if store is None:
+            raise QueueNotKept("this checker keeps no review queue")
+        return store
+
+    def decide(self, comment_id: str, decision: str, label: str, moderator: str, *,
+               reason: str | None = None, note: str | None = None) -> QueueItem:
+        """Record a decision (store, label and audit log in one transaction), then tell
+        the listeners. Raises NotFound and AlreadyDecided from the store."""
+        item = self._queue().decide(comment_id, decision, label, moderator, reason=reason,
+                                    note=note)
+        self._announce(DecisionEvent(decision, item, moderator))
+        return item
+
+    def undo(self, comment_id: str, moderator: str, window_seconds: float) -> QueueItem:
+        """Take back `moderator`'s decision within the window; raises UndoRefused, NotFound."""
+        store = self._queue()
+        before = store.get(comment_id)
+        item = store.undo(comment_id, moderator, window_seconds)
+        self._announce(DecisionEvent("undo", item, moderator, undone=before.decision))
+        return item
+
+    def _announce(self, event: DecisionEvent) -> None:
+        for listener in list(self.decision_listeners):
+            try:
+                listener(event)
+            except Exception as exc:  # the decision stands whatever a listener does
+                log.error("decision listener failed: %s", type(exc).__name__)
 
     def model_status(self) -> list[ModelStatus]:
         models, errors = self._snapshot()

@@ -24,6 +24,8 @@ from moderator.service import Moderator
 from moderator.store import (
     DECISIONS,
     LABELS,
+    MAX_NOTE,
+    REASONS,
     STATUSES,
     AlreadyDecided,
     LabelNotFound,
@@ -116,19 +118,33 @@ def queue() -> Response:
 
 @admin.post("/v1/queue/<comment_id>/decision")
 def decide(comment_id: str) -> Response:
-    payload = _json_object({"decision", "label"})
+    payload = _json_object({"decision", "label", "reason", "note"})
     decision = _choice(payload, "decision", list(DECISIONS))
     label = _choice(payload, "label", LABELS)
+    reason = _choice(payload, "reason", REASONS, required=False)
+    if reason is not None and decision != "reject":
+        raise InvalidRequest("/reason goes with a rejection only.", pointer="/reason")
+    note = payload.get("note")
+    if note is not None:
+        if not isinstance(note, str) or len(note) > MAX_NOTE or "\x00" in note:
+            raise InvalidRequest(f"/note must be a string of at most {MAX_NOTE} characters "
+                                 "without NUL.", pointer="/note")
+        if decision != "reject":
+            raise InvalidRequest("/note goes with a rejection only.", pointer="/note")
+        note = note.strip() or None
     if not _ID.fullmatch(comment_id):
         raise HTTPNotFound(f"No held comment has id {comment_id!r}.")
-    store = _store()
+    _store()  # no queue kept: 404
+    service: Moderator = current_app.extensions["moderator"]
     try:
-        item = store.decide(comment_id, str(decision), str(label), g.admin_name)
+        item = service.decide(comment_id, str(decision), str(label), g.admin_name,
+                              reason=reason, note=note)
     except NotFound as exc:
         raise HTTPNotFound(f"No held comment has id {comment_id!r}.") from exc
     except AlreadyDecided as exc:
+        by = f" by {exc.decided_by}" if exc.decided_by else ""
         return error_response(409, "already_decided",
-                              f"This comment was already decided ({exc.status}).")
+                              f"This comment was already decided ({exc.status}{by}).")
     log.info("decision", extra={"comment_id": comment_id, "decision": decision,
                                 "label": label, "moderator": g.admin_name})
     return jsonify(item.to_dict())

@@ -19,6 +19,7 @@ from moderator.store import (
     DEFAULT_DATABASE_URL,
     DEFAULT_MAX_PENDING,
     DEFAULT_MAX_PENDING_PER_IP,
+    DEFAULT_MAX_REJECTED,
     DEFAULT_RETENTION_DAYS,
 )
 from moderator.store.engine import DEFAULT_TIMEOUT_SECONDS
@@ -32,7 +33,11 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_DAYS": DEFAULT_RETENTION_DAYS,
     "MAX_PENDING_PER_SITE": DEFAULT_MAX_PENDING,
     "MAX_PENDING_PER_IP": DEFAULT_MAX_PENDING_PER_IP,
+    "MAX_REJECTED_PER_SITE": DEFAULT_MAX_REJECTED,
     "STORE_TIMEOUT_SECONDS": DEFAULT_TIMEOUT_SECONDS,
+    # The moderators' page (/moderate): how long a decision can be undone, a sign-in lasts.
+    "UNDO_SECONDS": 30,
+    "SESSION_HOURS": 12,
     # Flood limits' counters: Redis shared by every worker and host, else each worker's memory.
     "REDIS_URL": "",
     "REDIS_KEY_PREFIX": "moderator",
@@ -44,7 +49,9 @@ _ENV_CASTS: dict[str, type] = {"POLICY_DIR": str, "MODELS_DIR": str, "MAX_BODY_B
                                # 12-character key=site pairs: README "Akismet clients".
                                "AKISMET_KEYS": str,
                                "RETENTION_DAYS": int, "MAX_PENDING_PER_SITE": int,
-                               "MAX_PENDING_PER_IP": int,
+                               "MAX_PENDING_PER_IP": int, "MAX_REJECTED_PER_SITE": int,
+                               # The moderators' page: README "The moderators' page".
+                               "UNDO_SECONDS": int, "SESSION_HOURS": int,
                                "STORE_TIMEOUT_SECONDS": float,
                                # Flood limits: see README "Flood limits".
                                "REDIS_URL": str, "REDIS_KEY_PREFIX": str,
@@ -52,7 +59,7 @@ _ENV_CASTS: dict[str, type] = {"POLICY_DIR": str, "MODELS_DIR": str, "MAX_BODY_B
                                "CORAL_SECRETS": str, "CORAL_SITES": str}
 #: Settings that may not be negative.
 _NON_NEGATIVE = {"MAX_BODY_BYTES", "RETENTION_DAYS", "MAX_PENDING_PER_SITE",
-                 "MAX_PENDING_PER_IP"}
+                 "MAX_PENDING_PER_IP", "MAX_REJECTED_PER_SITE", "UNDO_SECONDS"}
 #: Keys holding paths: resolved against the config file's folder when relative.
 _PATH_KEYS = {"POLICY_DIR", "MODELS_DIR"}
 
@@ -81,6 +88,8 @@ def _check_range(where: str, key: str, value: Any) -> None:
         raise ConfigError(f"{where}: must not be negative")
     if key == "STORE_TIMEOUT_SECONDS" and not 0 < value <= 60:
         raise ConfigError(f"{where}: must be more than 0 and at most 60 seconds")
+    if key == "SESSION_HOURS" and not 1 <= value <= 24 * 30:
+        raise ConfigError(f"{where}: must be from 1 to 720 hours")
 
 
 def from_file(path: Path) -> dict[str, Any]:

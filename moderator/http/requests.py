@@ -17,6 +17,7 @@ CONTEXT_STRING_LIMIT = 2048
 #: Context members with a meaning of their own, and the types they must have.
 KNOWN_CONTEXT: dict[str, tuple[type | tuple[type, ...], str]] = {
     "article_url": (str, "a string"),
+    "article_title": (str, "a string"),
     "author_id": ((str, int), "a string or an integer"),
     "language": (str, "a string"),
 }
