@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from moderator.errors import ModeratorError
 
 MIN_KEY_LENGTH = 16
+#: Hex digits of a key's digest that a page session keeps (not enough to test guesses
+#: against offline any faster than against the server: the key itself is 16+ characters).
+FINGERPRINT_HEX = 16
 _DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
 _NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 
@@ -81,6 +84,19 @@ class AdminKeys:
             if hmac.compare_digest(candidate, key_digest) and found is None:
                 found = name
         return found
+
+
+    def match(self, presented: str | None) -> tuple[str, str] | None:
+        """(name, fingerprint) of the key presented, or None; see `fingerprint`."""
+        name = self.identify(presented)
+        if name is None or presented is None:
+            return None
+        return name, digest(presented).hex()[:FINGERPRINT_HEX]
+
+    def fingerprint(self, name: str) -> str | None:
+        """The first hex digits of the named key's digest: a page session remembers them, so
+        a key removed from the config or given a new secret ends the sessions it began."""
+        return next((d.hex()[:FINGERPRINT_HEX] for n, d in self.keys if n == name), None)
 
 
 def bearer_token(header: str | None) -> str | None:

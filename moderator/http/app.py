@@ -23,6 +23,7 @@ from moderator.http.coral import coral
 from moderator.http.errors import register_error_handlers
 from moderator.http.extension import SERVICE, SETTINGS
 from moderator.livepolicy import policy_digest
+from moderator.moderate import moderate
 from moderator.service import Moderator
 from moderator.store import DEFAULT_DATABASE_URL, hash_key_for, open_store
 
@@ -84,7 +85,7 @@ def _blueprint(app: Flask, service: Moderator, settings: Mapping[str, Any]) -> B
         # Per request: a host's MAX_CONTENT_LENGTH (often none) is not ours to change.
         request.max_content_length = limit
 
-    for child in (api, admin, coral, akismet):
+    for child in (api, admin, coral, akismet, moderate):
         parent.register_blueprint(child)
     return parent
 
