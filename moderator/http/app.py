@@ -23,7 +23,6 @@ from moderator.http.coral import coral
 from moderator.http.errors import register_error_handlers
 from moderator.http.extension import SERVICE, SETTINGS
 from moderator.livepolicy import policy_digest
-from moderator.moderate import moderate
 from moderator.service import Moderator
 from moderator.store import DEFAULT_DATABASE_URL, hash_key_for, open_store
 
@@ -74,6 +73,8 @@ def init_app(app: Flask, moderator: Moderator | None = None, *,
 
 def _blueprint(app: Flask, service: Moderator, settings: Mapping[str, Any]) -> Blueprint:
     """The endpoints under one parent blueprint, with what they read put on `app`."""
+    from moderator.moderate import moderate  # the page imports moderator.http's helpers
+
     app.extensions[SERVICE] = service
     app.extensions[SETTINGS] = settings
     app.extensions["admin_keys"] = AdminKeys.parse(settings.get("ADMIN_KEYS"))

@@ -535,7 +535,11 @@ def pick(request: Request) -> str:
     for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
         if candidate in LANGUAGES:
             return str(candidate)
-    return request.accept_languages.best_match(LANGUAGES) or "en"
+    for value, _quality in request.accept_languages:  # best first; kk-KZ counts as kk
+        primary = value.split("-", 1)[0].split("_", 1)[0].lower()
+        if primary in LANGUAGES:
+            return primary
+    return "en"
 
 
 def translate(lang: str, key: str, **values: object) -> str:

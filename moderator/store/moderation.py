@@ -183,7 +183,7 @@ class ModerationMixin:
         query = where.apply(select(HeldComment.status, func.count())
                             .select_from(HeldComment)).group_by(HeldComment.status)
         with self._session() as session:
-            by_status = dict(session.execute(query).tuples().all())
+            by_status = {s: n for s, n in session.execute(query)}
         return {queue: sum(by_status.get(s, 0) for s in statuses)
                 for queue, statuses in QUEUES.items()}
 
@@ -204,7 +204,7 @@ class ModerationMixin:
                  .where(HeldComment.site == site, HeldComment.commenter_hash == commenter_hash)
                  .group_by(HeldComment.status))
         with self._session() as session:
-            return dict(session.execute(query).tuples().all())
+            return {s: n for s, n in session.execute(query)}
 
     def known_codes(self, site: str | None = None, sample: int = 2000) -> list[str]:
         """Finding codes among the newest `sample` comments (the page's reason filter)."""

@@ -282,3 +282,37 @@ def test_a_database_outage_is_503_not_500(app: Flask, client: FlaskClient) -> No
         assert response.get_json()["error"]["code"] == "store_unavailable"
     response = client.post("/v1/check", json={"site": "strict", "fields": HELD})
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+
+
+def test_a_rejection_carries_a_reason_and_a_note_into_the_audit_log(
+        client: FlaskClient, conforms: Conforms, app: Flask) -> None:
+    comment_id = hold(client)
+    decided = conforms(client.post(f"/v1/queue/{comment_id}/decision", headers=auth(), json={
+        "decision": "reject", "label": "propaganda", "reason": "incitement",
+        "note": "  Calls to violence are removed.  "}))
+    assert decided.status_code == 200
+    record = decided.get_json()["decision"]
+    assert (record["reason"], record["note"]) == ("incitement", "Calls to violence are removed.")
+    [entry] = app.extensions["moderator"].store.audit()
+    assert (entry.action, entry.moderator, entry.reason, entry.overrode) == \
+        ("reject", "alice", "incitement", "checker:review")
+    again = client.post(f"/v1/queue/{comment_id}/decision", headers=auth(BOB),
+                        json={"decision": "approve", "label": "other"})
+    assert again.status_code == 409
+    assert again.get_json()["error"]["message"] == \
+        "This comment was already decided (rejected by alice)."
+
+
+@pytest.mark.parametrize("body", [
+    {"decision": "approve", "label": "other", "reason": "spam"},
+    {"decision": "approve", "label": "other", "note": "why"},
+    {"decision": "reject", "label": "other", "reason": "because"},
+    {"decision": "reject", "label": "other", "note": 5},
+    {"decision": "reject", "label": "other", "note": "x" * 1001},
+])
+def test_a_reason_or_note_that_does_not_fit_is_a_400(client: FlaskClient,
+                                                     body: dict[str, object]) -> None:
+    comment_id = hold(client)
+    response = client.post(f"/v1/queue/{comment_id}/decision", headers=auth(), json=body)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["pointer"] in ("/reason", "/note")

@@ -246,7 +246,7 @@
       var c = form.closest(".card");
       select(c);
       if (submitter && submitter.value === "reject") reject(c); else approve(c);
-    } else if (form.id === "bulk-form") {
+    } else if (form.getAttribute("id") === "bulk-form") {  // form.id is its "id" inputs
       event.preventDefault();
       var decision = submitter ? submitter.value : "approve";
       decide(selectedIds(), decision, {
