@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from moderator.errors import ModeratorError
 
 MIN_KEY_LENGTH = 16
-#: Hex digits of a key's digest that a page session keeps (not enough to test guesses
-#: against offline any faster than against the server: the key itself is 16+ characters).
+#: Hex digits of a key's SHA-256 that a page session keeps in the store: enough to tell
+#: a key from its replacement; a leaked database gives 64 bits of a hash of a 16+ character
+#: random secret, no way back to the key.
 FINGERPRINT_HEX = 16
 _DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
 _NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")

@@ -35,3 +35,29 @@ def test_a_database_url_and_a_store_are_one_too_many(tmp_path: Path) -> None:
     store = object()
     with pytest.raises(ValueError, match="not both"):
         Moderator.from_paths(FIXTURES, tmp_path, "sqlite://", store=store)  # type: ignore[arg-type]
+
+
+def test_a_rejected_comment_is_kept_only_when_it_has_text_and_a_store_answers(
+        tmp_path: Path) -> None:
+    from moderator.service import StoreUnavailable
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    service = Moderator.from_paths(FIXTURES, tmp_path, database_url=url)
+    rejected = service.check(Comment(fields={"comment": "kill", "name": "Ann"}, site="strict"))
+    assert rejected.decision is Decision.REJECT and rejected.id
+    assert service.store is not None
+    assert service.store.get(rejected.id).status == "auto_rejected"
+    empty = service.check(Comment(fields={"comment": " ", "name": "kill"}, site="strict"))
+    assert empty.decision is Decision.REJECT and empty.id is None
+    assert service.check(Comment(fields={"comment": "kill", "name": "Ann"}, site="strict"),
+                         hold=False).id is None
+    assert service.store.count() == {"held_auto_rejected": 1, "labels": 0}
+    kept, service._store = service._store, None
+
+    def failing() -> object:
+        raise StoreUnavailable("down")
+
+    service._store_opener, service._store_next_try = failing, 0.0  # type: ignore[assignment]
+    down = service.check(Comment(fields={"comment": "kill", "name": "Ann"}, site="strict"))
+    assert down.decision is Decision.REJECT and down.id is None  # rejected all the same
+    kept.close()  # type: ignore[union-attr]

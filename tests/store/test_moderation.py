@@ -231,3 +231,17 @@ def test_migration_0004_fills_codes_score_and_commenter_of_older_rows(
             ["a"]
     finally:
         store.close()
+
+
+def test_keeping_a_rejection_is_best_effort(store: Store, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from moderator.store import moderation
+
+    def broken(*_args: object) -> None:
+        raise OperationalError("DELETE", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(moderation, "_trim_rejected", broken)
+    assert store.keep_rejected(comment("x"), verdict(Decision.REJECT), "comment") is None
+    assert store.count().get("held_auto_rejected", 0) == 0  # the insert was rolled back
