@@ -52,8 +52,8 @@ _ENV_CASTS: dict[str, type] = {"POLICY_DIR": str, "MODELS_DIR": str, "MAX_BODY_B
                                "REDIS_URL": str, "REDIS_KEY_PREFIX": str,
                                # Coral's external moderation phase: README "Coral Talk".
                                "CORAL_SECRETS": str, "CORAL_SITES": str,
-                               # The demo page: README "The comment-form widget".
-                               "DEMO_SITE": str}
+                               # The widget: README "The comment-form widget".
+                               "DEMO_SITE": str, "WIDGET_ORIGINS": str}
 #: Settings that may not be negative.
 _NON_NEGATIVE = {"MAX_BODY_BYTES", "RETENTION_DAYS", "MAX_PENDING_PER_SITE",
                  "MAX_PENDING_PER_IP"}

@@ -7,11 +7,15 @@ check, its messages), never a copy of it written into the test.
 from __future__ import annotations
 
 import random
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
 
 import pytest
 
 from moderator.policy.fields import email_problem, form_length
+from moderator.servertest import free_port
 from tests.browser.conftest import BrowserServer
 
 if TYPE_CHECKING:
@@ -41,6 +45,71 @@ EMAILS = [
     "a+tag@sub.example.co.uk", "a@b.c", "!#$%&'*+-/=?^_`{|}~@example.org",
     "a" * 250 + "@b.org", "a@" + "b" * 60 + "." + "c" * 60 + "." + "d" * 60 + "." + "e" * 75,
 ]
+
+
+class Site:
+    """A news site of its own on another 127.0.0.1 port (another origin): serves its
+    article page and takes its form's posts, as a site's own server does."""
+
+    def __init__(self, server_url: str = "") -> None:
+        self.port = free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.server_url = server_url
+        self.posted: list[str] = []
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.reply(site.article())
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                site.posted.append(unquote_plus(self.rfile.read(length).decode()))
+                self.reply("<p>Thanks</p>")
+
+            def reply(self, html: str) -> None:
+                body = html.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:  # the comment's text stays out
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+
+    def article(self) -> str:
+        return f"""<!doctype html><html lang="en"><head><title>News</title></head><body>
+<h1>Local news</h1><p>An article.</p>
+<form id="reply" method="post" action="/comments">
+  <label for="c">Your comment</label><textarea id="c" name="comment"></textarea>
+  <label for="n">Your name</label><input id="n" name="name">
+  <label for="e">Your email</label><input id="e" name="email">
+  <button>Send</button>
+</form>
+<script src="{self.server_url}/v1/widget.js" data-form="#reply" defer></script>
+</body></html>"""
+
+    def __enter__(self) -> Site:
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def listed_site() -> Site:
+    """The site the server lets use the widget (MODERATOR_WIDGET_ORIGINS)."""
+    return Site()
+
+
+@pytest.fixture(scope="module")
+def server_env(listed_site: Site) -> dict[str, str]:
+    return {"MODERATOR_WIDGET_ORIGINS": listed_site.origin}
 
 
 def ready(page: Page, server: BrowserServer, query: str = "") -> Page:
@@ -245,3 +314,36 @@ def test_keyboard_only(server: BrowserServer, page: Page) -> None:
     assert focused() == "Post comment"
     keyboard.press("Enter")
     page.wait_for_selector(".outcome-review")  # no second nudge: the server holds it
+
+
+def test_a_site_on_another_origin(server: BrowserServer, page: Page,
+                                   listed_site: Site) -> None:
+    """A listed site gets the widget on its own form, which still posts to the site. An
+    unlisted one cannot read the policy, and its form works as it is."""
+    sent: list[tuple[str, str]] = []
+    page.on("request", lambda r: sent.append((r.url, r.post_data or "")))
+    listed_site.server_url = server.url
+    with listed_site:
+        page.goto(f"{listed_site.origin}/article")
+        page.wait_for_selector("form[data-moderator-ready]")
+        assert page.inner_text(".moderator-counter") == "1500 / 1500"
+        assert page.locator("label[for=n] .moderator-required").count() == 1
+        assert page.get_by_text("* Denotes Required Field").count() == 1  # the form had none
+        page.fill("#c", HELD_TEXT)
+        page.fill("#n", READER["name"])
+        page.fill("#e", READER["email"])
+        page.click("text=Send")
+        page.locator(".moderator-nudge").wait_for()
+        page.click("text=Send anyway")
+        page.wait_for_selector("text=Thanks")
+    assert len(listed_site.posted) == 1 and HELD_TEXT in listed_site.posted[0]
+    carried = [url for url, body in sent if "infidels" in body]
+    assert carried == [f"{server.url}/v1/precheck", f"{listed_site.origin}/comments"]
+
+    with Site(server.url) as stranger:
+        page.goto(f"{stranger.origin}/article")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("form[data-moderator-ready]").count() == 0
+        page.click("text=Send")  # nothing stops the plain form
+        page.wait_for_selector("text=Thanks")
+        assert len(stranger.posted) == 1

@@ -92,3 +92,36 @@ def test_init_app_mounts_the_widget_under_its_prefix(tmp_path: Path) -> None:
     answer = client.post("/moderation/v1/precheck", json=HELD).get_json()
     assert answer["decision"] == "review"
     assert client.get("/demo").status_code == 404  # the demo is the standalone server's
+
+
+def test_listed_sites_may_call_the_widgets_endpoints(tmp_path: Path) -> None:
+    """CORS for /v1/policy and /v1/precheck, for WIDGET_ORIGINS only, preflight included."""
+    from moderator.http import create_app
+
+    app = create_app({"TESTING": True, "WIDGET_ORIGINS": "https://news.example",
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"})
+    client = app.test_client()
+    site = {"Origin": "https://news.example"}
+    preflight = client.options("/v1/precheck", headers={
+        **site, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://news.example"
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert preflight.headers["Access-Control-Allow-Headers"] == "Content-Type"
+    answer = client.post("/v1/precheck", json=HELD, headers=site)
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://news.example"
+    assert "Origin" in answer.headers["Vary"]
+    refused = client.post("/v1/precheck", json={"fields": {"nope": "x"}}, headers=site)
+    assert refused.status_code == 400  # the widget can read why
+    assert refused.headers["Access-Control-Allow-Origin"] == "https://news.example"
+    assert client.get("/v1/policy", headers=site).headers[
+        "Access-Control-Allow-Origin"] == "https://news.example"
+
+    stranger = {"Origin": "https://elsewhere.example"}
+    assert "Access-Control-Allow-Origin" not in client.post(
+        "/v1/precheck", json=HELD, headers=stranger).headers
+    # Nothing else of ours opens to the listed site.
+    assert "Access-Control-Allow-Origin" not in client.post(
+        "/v1/check", json=HELD, headers=site).headers
+    assert "Access-Control-Allow-Origin" not in client.get("/healthz", headers=site).headers

@@ -526,9 +526,14 @@
       this.fail(general);
       return;
     }
-    if (answer.decision === "review" && !this.nudged) {
+    // Holds for the comment's words, not for our own outage (system.*): those are no
+    // reason to ask the commenter to think again.
+    var reasons = answer.findings.filter(function (f) {
+      return f.action === "review" && f.code.indexOf("system.") !== 0;
+    });
+    if (answer.decision === "review" && reasons.length && !this.nudged) {
       this.nudged = true;
-      this.nudge(answer.findings.filter(function (f) { return f.action === "review"; }), submitter);
+      this.nudge(reasons, submitter);
       return;
     }
     this.send(submitter);
