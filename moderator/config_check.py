@@ -161,6 +161,19 @@ def check_akismet_keys(settings: Mapping[str, Any]) -> str:
     return f"akismet keys: {len(keys)}" if keys else "akismet keys: none (every key is invalid)"
 
 
+def check_widget_origins(settings: Mapping[str, Any]) -> str:
+    """MODERATOR_WIDGET_ORIGINS as the server parses it: the sites a widget may run on."""
+    from moderator.http.widget import parse_origins
+
+    try:
+        origins = parse_origins(settings.get("WIDGET_ORIGINS"))
+    except ModeratorError as exc:
+        raise ConfigCheckError("WIDGET_ORIGINS", str(exc)) from exc
+    if not origins:
+        return "widget origins: none (the widget runs on pages of this server's origin only)"
+    return f"widget origins: {', '.join(sorted(origins))}"
+
+
 def check_all(settings: Mapping[str, Any], echo: Callable[[str], None]) -> None:
     """Every check in the order a worker meets them; the first failure raises."""
     echo(check_admin_keys(settings))
@@ -169,3 +182,4 @@ def check_all(settings: Mapping[str, Any], echo: Callable[[str], None]) -> None:
     sites = check_policies_and_models(settings, echo)
     echo(check_coral(settings, sites))
     echo(check_akismet_keys(settings))
+    echo(check_widget_origins(settings))

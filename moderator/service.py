@@ -232,6 +232,16 @@ class Moderator:
             verdict = self.keep_rejected(comment, verdict, policy)
         return verdict
 
+    def precheck(self, comment: Comment) -> Verdict:
+        """What `check` would decide from the policy alone, with nothing kept or counted.
+
+        For the comment form's pre-check while the commenter is still writing: no flood
+        counter moves (a pre-check followed by the real post must not look like a repeat),
+        and nothing is stored for moderators.
+        """
+        policy = self.policies.get(comment.site)
+        return run_policy(comment, policy, self.model_for(policy))
+
     def hold(self, comment: Comment, verdict: Verdict,
              policy: Policy | None = None) -> Verdict:
         """Store a comment for moderators (when a store is kept); the verdict gets its id."""

@@ -85,6 +85,21 @@ def test_config_check_refuses_the_akismet_keys_the_server_refuses(tmp_path: Path
     assert "abcdefghijkl" not in output
 
 
+def test_config_check_refuses_the_widget_origins_the_server_refuses(tmp_path: Path) -> None:
+    from moderator.http import create_app
+    from moderator.http.widget import WidgetOriginsError
+
+    env = {**valid_env(tmp_path), "MODERATOR_WIDGET_ORIGINS": "https://news.example, *"}
+    code, output = run(env=env)
+    assert code == 0 and "widget origins: *, https://news.example" in output, output
+    env["MODERATOR_WIDGET_ORIGINS"] = "https://news.example/articles"
+    with pytest.raises(WidgetOriginsError):  # what serving does with it
+        create_app({key.removeprefix("MODERATOR_"): value for key, value in env.items()})
+    code, output = run(env=env)
+    assert code == 1 and "MODERATOR_WIDGET_ORIGINS" in output
+    assert "'https://news.example/articles' is not an origin" in output
+
+
 @pytest.mark.parametrize(("url", "words"), [
     ("postgresql+psycopg://postgres@127.0.0.1:1/test", "Connection refused"),
     ("sqlite:////proc/no-such-dir/store.sqlite3", ""),

@@ -20,8 +20,10 @@ from moderator.http.admin import admin
 from moderator.http.akismet import akismet
 from moderator.http.api import api
 from moderator.http.coral import coral
+from moderator.http.demo import demo
 from moderator.http.errors import register_error_handlers
 from moderator.http.extension import SERVICE, SETTINGS
+from moderator.http.widget import widget
 from moderator.livepolicy import policy_digest
 from moderator.service import Moderator
 from moderator.store import DEFAULT_DATABASE_URL, hash_key_for, open_store
@@ -43,6 +45,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if service is None:
         service = build_service(app.config)
     app.register_blueprint(_blueprint(app, service, app.config))
+    if app.config.get("DEMO_SITE"):  # the article and comment form at /demo
+        app.register_blueprint(demo)
     # The whole app is ours: unknown paths and methods answer JSON too, and every
     # request (matched or not) is logged and counted.
     register_error_handlers(app)
@@ -86,7 +90,7 @@ def _blueprint(app: Flask, service: Moderator, settings: Mapping[str, Any]) -> B
         # Per request: a host's MAX_CONTENT_LENGTH (often none) is not ours to change.
         request.max_content_length = limit
 
-    for child in (api, admin, coral, akismet, moderate):
+    for child in (api, admin, coral, akismet, moderate, widget):
         parent.register_blueprint(child)
     return parent
 

@@ -41,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     # Flood limits' counters: Redis shared by every worker and host, else each worker's memory.
     "REDIS_URL": "",
     "REDIS_KEY_PREFIX": "moderator",
+    # The site whose policy the demo page at /demo posts to ("": no demo page).
+    "DEMO_SITE": "default",
 }
 
 _ENV_CASTS: dict[str, type] = {"POLICY_DIR": str, "MODELS_DIR": str, "MAX_BODY_BYTES": int,
@@ -56,7 +58,9 @@ _ENV_CASTS: dict[str, type] = {"POLICY_DIR": str, "MODELS_DIR": str, "MAX_BODY_B
                                # Flood limits: see README "Flood limits".
                                "REDIS_URL": str, "REDIS_KEY_PREFIX": str,
                                # Coral's external moderation phase: README "Coral Talk".
-                               "CORAL_SECRETS": str, "CORAL_SITES": str}
+                               "CORAL_SECRETS": str, "CORAL_SITES": str,
+                               # The widget: README "The comment-form widget".
+                               "DEMO_SITE": str, "WIDGET_ORIGINS": str}
 #: Settings that may not be negative.
 _NON_NEGATIVE = {"MAX_BODY_BYTES", "RETENTION_DAYS", "MAX_PENDING_PER_SITE",
                  "MAX_PENDING_PER_IP", "MAX_REJECTED_PER_SITE", "UNDO_SECONDS"}

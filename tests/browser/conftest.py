@@ -7,6 +7,7 @@ Fixtures (their names and what they give are kept stable for every page's tests)
   same comment on purpose), its own SQLite database and one admin key set through
   MODERATOR_ADMIN_KEYS. A `BrowserServer`: `.url`, `.admin_key`, `.admin_name`,
   `.database_url`, `.request(...)` / `.check(...)` straight to the server, `.log()`.
+  A module may define its own `server_env` fixture (module scope) to add variables.
 - `browser` (per session): headless Chromium from /usr/bin/chromium (never downloaded).
 - `new_context(**options)`: a fresh browser context (own cookies; options as Playwright's
   `browser.new_context`, e.g. `java_script_enabled=False`), closed after the test.
@@ -95,7 +96,14 @@ def _no_browser(reason: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserServer]:
+def server_env() -> dict[str, str]:
+    """More environment for the module's server (none by default)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory,
+           server_env: dict[str, str]) -> Iterator[BrowserServer]:
     root = tmp_path_factory.mktemp("browser-server")
     policies, models = copy_site(root)
     database_url = f"sqlite:///{root / 'store.sqlite3'}"
@@ -103,7 +111,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserServer]:
            "MODERATOR_DATABASE_URL": database_url,
            "MODERATOR_ADMIN_KEYS": f"{ADMIN_NAME}={ADMIN_KEY}",
            # gunicorn 27 puts its control socket under $HOME unless told otherwise
-           "HOME": str(root), "XDG_RUNTIME_DIR": ""}
+           "HOME": str(root), "XDG_RUNTIME_DIR": "", **server_env}
     live = LiveServer(root, env)
     try:
         live.start(timeout=120)
