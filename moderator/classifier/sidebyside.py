@@ -12,6 +12,7 @@
   ratio before the regression (NB-LR), tried and kept out (`--ablations`).
 * **source-balanced**: the shipped recipe with every (source, label) weighted equally,
   a refinement tried and kept out (`--ablations`).
+* **C=16**: the shipped recipe with a weaker penalty, tried and kept out (`--ablations`).
 * **concepts**: the shipped recipe with shared concept tokens from the incitement
   lexicons (`Params(concepts=True)`, a documented option; `--ablations`). Its concept
   tokens are counted apart and added to the same n-gram counts.
@@ -196,6 +197,7 @@ def side_by_side(data: Dataset, *, quick: bool = False, ablations: bool = False,
         scorers["NB ratio"] = shipped_scorer(counts, data, Params(nb_ratio=True))
         scorers["source-balanced"] = shipped_scorer(
             counts, data, Params(source_balanced=True))
+        scorers["C=16"] = shipped_scorer(counts, data, Params(C=16.0))
         with_concepts = Params(concepts=True)
         spec = with_concepts.spec
         assert spec.concepts is not None
