@@ -19,6 +19,7 @@ tokens are counted in the word block too.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -48,7 +49,7 @@ def char_class(code: int) -> int:
 def _char_classes() -> np.ndarray:
     """`char_class` of every BMP code point, from two scans of one string by C code (a
     loop of 65,536 calls would cost every process that scores ~40 ms at start-up)."""
-    every = "".join(map(chr, range(0x10000)))
+    every = np.arange(0x10000, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
     table = np.zeros(0x10000, dtype=np.uint8)
     table[_code_points(_NON_WORD_RUN.sub("", every))] = _WORDCHAR
     not_space = np.zeros(0x10000, dtype=bool)
@@ -99,14 +100,18 @@ def _powers(base: np.uint64, n: int) -> np.ndarray:
 #: Powers kept for texts up to this many characters (2 x 8 bytes each: 4 MiB); a longer
 #: text gets its own, freed with it, so no input can grow what a worker keeps.
 _KEPT_POWERS = 1 << 18
-_UP = _powers(_BASE, _KEPT_POWERS)
-_DOWN = _powers(_BASE_INV, _KEPT_POWERS)
+
+
+@functools.cache
+def _kept_powers() -> tuple[np.ndarray, np.ndarray]:
+    """Made on first use: a process that scores with the compiled counter never needs them."""
+    return _powers(_BASE, _KEPT_POWERS), _powers(_BASE_INV, _KEPT_POWERS)
 
 
 def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
     """BASE**i and BASE**-i modulo 2**64 for i < n."""
     if n <= _KEPT_POWERS:
-        return _UP, _DOWN
+        return _kept_powers()
     return _powers(_BASE, n), _powers(_BASE_INV, n)
 
 
@@ -366,7 +371,7 @@ def _from_keys(keys: np.ndarray, weights: np.ndarray | None, n_rows: int,
     else:
         uniq, inverse = np.unique(keys, return_inverse=True)
         data = np.bincount(inverse, weights=weights, minlength=len(uniq)).astype(np.float32)
-    row, col = np.divmod(uniq, width)
+    row, col = np.divmod(uniq, np.asarray(width, dtype=uniq.dtype))
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(np.bincount(row, minlength=n_rows), out=indptr[1:])
     return CountRows(indptr, col.astype(np.int64), data, width)
@@ -390,9 +395,12 @@ def reference_rows(texts: Sequence[str], spec: NgramSpec) -> CountRows:
     """
     parts: list[CountRows] = []
     start = 0
+    # Few enough texts a chunk that (text, column) fits 32 bits: a 32-bit sort is faster.
+    most = max(1, (1 << 32) // spec.width)
     while start < len(texts):
         stop, size = start, 0
-        while stop < len(texts) and (stop == start or size + len(texts[stop]) < _CHUNK_CHARS):
+        while stop < len(texts) and (stop == start or (
+                size + len(texts[stop]) < _CHUNK_CHARS and stop - start < most)):
             size += len(texts[stop]) + 1
             stop += 1
         parts.append(_count_chunk(texts[start:stop], spec))
@@ -422,4 +430,7 @@ def _count_chunk(texts: Sequence[str], spec: NgramSpec) -> CountRows:
         extra = [spec.concepts.columns(low, spec.n_features) for low in lows]
         owner = np.concatenate((owner, np.repeat(np.arange(len(lows)), [len(e) for e in extra])))
         cols = np.concatenate((cols, *extra))
-    return _from_keys(owner * spec.width + cols, None, len(texts), spec.width)
+    keys = owner * spec.width + cols
+    if len(texts) * spec.width <= 1 << 32:
+        keys = keys.astype(np.uint32)
+    return _from_keys(keys, None, len(texts), spec.width)

@@ -11,6 +11,7 @@ accidental damage and half-copied files, and the card itself is validated
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -79,13 +80,28 @@ class LinearNgramModel:
         return tfidf_rows(count_matrix(texts, self.spec), self.idf, self.spec.n_features)
 
     def margins(self, texts: Sequence[str]) -> np.ndarray:
-        """Log-odds of every text before calibration: numpy on the CSR arrays of
-        `count_rows`, the same numbers as `tfidf(texts) @ coef + bias` (a test holds
-        them within 1e-9) without building a scipy matrix."""
+        """Log-odds of every text before calibration, by numpy on the CSR arrays of
+        `count_rows`: the numbers of `tfidf(texts) @ coef + bias` (a test holds them
+        within 1e-9) without building a scipy matrix.
+
+        Per row and block, sum(tf * idf * coef) / sqrt(sum((tf * idf)**2)): the unit-length
+        scaling is applied once per block instead of to every value.
+        """
         rows = count_rows(texts, self.spec)
-        values = tfidf_values(rows, self.idf, self.spec.n_features)
-        weighted = values * self.coef[rows.indices].astype(np.float64)
-        return np.bincount(rows.row_ids(), weights=weighted, minlength=len(rows)) + self.bias
+        tf = 1.0 + np.log(rows.data, dtype=np.float64)
+        block = 2 * rows.row_ids() + (rows.indices >= self.spec.n_features)
+        n_blocks = 2 * len(rows)
+        squares = np.bincount(block, weights=np.square(tf * self.idf[rows.indices]),
+                              minlength=n_blocks)
+        dots = np.bincount(block, weights=tf * self.idf_coef[rows.indices], minlength=n_blocks)
+        norms = np.sqrt(squares)
+        per_block = np.divide(dots, norms, out=np.zeros(n_blocks), where=norms > 0)
+        return per_block.reshape(-1, 2).sum(axis=1) + self.bias
+
+    @functools.cached_property
+    def idf_coef(self) -> np.ndarray:
+        """idf * coef per column, in float64 (exact: two float32 factors)."""
+        return self.idf.astype(np.float64) * self.coef
 
     def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(columns, TF-IDF values) of one text, exactly as `margins` computes them."""
@@ -97,27 +113,29 @@ class LinearNgramModel:
 
 
 def tfidf_values(rows: CountRows, idf: np.ndarray, n_features: int) -> np.ndarray:
-    """`rows.data` -> 1 + log(tf), times IDF, each row's two blocks normalised to unit
-    L2 length: `tfidf_rows` on the arrays alone (same order of sums, same float64)."""
-    values = (1.0 + np.log(rows.data.astype(np.float64))) * idf[rows.indices]
-    block = 2 * rows.row_ids() + (rows.indices >= n_features)
-    norms = np.sqrt(np.bincount(block, weights=values * values, minlength=2 * len(rows)))
-    norms = norms[block]
-    values /= np.where(norms > 0, norms, 1.0)
-    return values
+    """TF-IDF values of `rows.data`, as `tfidf_rows` computes them."""
+    return _tfidf(rows.data, rows.indices, rows.indptr, idf, n_features)
 
 
 def tfidf_rows(counts: sp.csr_matrix, idf: np.ndarray, n_features: int) -> sp.csr_matrix:
     """`counts` -> 1 + log(tf), times IDF, each block normalised to unit L2 length."""
     X = counts.astype(np.float64, copy=True)
-    X.data = (1.0 + np.log(X.data)) * idf[X.indices]
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-    char = X.indices >= n_features
-    for block in (~char, char):
-        sums = np.bincount(rows[block], weights=X.data[block] ** 2, minlength=X.shape[0])
-        norms = np.sqrt(sums)[rows[block]]
-        X.data[block] /= np.where(norms > 0, norms, 1.0)
+    X.data = _tfidf(X.data, X.indices, X.indptr, idf, n_features)
     return X
+
+
+def _tfidf(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, idf: np.ndarray,
+           n_features: int) -> np.ndarray:
+    """1 + log(count), times IDF, each row's two blocks (words, characters) scaled to unit
+    L2 length; float64. One sum per (row, block), in the order of the values."""
+    values = np.log(data, dtype=np.float64)
+    values += 1.0
+    values *= idf[indices]
+    block = 2 * np.repeat(np.arange(len(indptr) - 1), np.diff(indptr)) + (indices >= n_features)
+    norms = np.sqrt(np.bincount(block, weights=values * values, minlength=2 * (len(indptr) - 1)))
+    norms = norms[block]
+    values /= np.where(norms > 0, norms, 1.0)
+    return values
 
 
 def sha256_bytes(path: Path) -> str:
@@ -199,8 +217,8 @@ def _read_arrays(artifact: Path, spec: NgramSpec) -> LinearNgramModel:
     if not all(np.isfinite(a).all() for a in arrays.values()):
         raise ModelError(f"{artifact.name}: holds NaN or infinite values")
     bias, slope, offset = (float(x) for x in arrays["scalars"])
-    return LinearNgramModel(spec, arrays["idf"].astype(np.float32),
-                            arrays["coef"].astype(np.float32), bias, slope, offset)
+    return LinearNgramModel(spec, np.asarray(arrays["idf"], dtype=np.float32),
+                            np.asarray(arrays["coef"], dtype=np.float32), bias, slope, offset)
 
 
 def load_model(path: Path) -> Model:

@@ -192,3 +192,55 @@ def test_explain_empty_and_wordless_text(tiny_model_dir: Path) -> None:
     model = load_model(tiny_model_dir)
     assert model.explain("") == []
     assert model.explain("🙂 !!! ...") == []
+
+
+def _sample_texts(csvs: list[Path], n: int = 600) -> list[str]:
+    from moderator.classifier.data import load_csvs
+
+    return load_csvs(csvs).texts[:n]
+
+
+def test_scores_are_scikit_learns_on_the_same_weights(sample_csvs: list[Path],
+                                                      tiny_params: Params) -> None:
+    """The numpy-only scoring path against a scikit-learn Pipeline that computes the
+    recipe the way scikit-learn does (TF-IDF matrix, LogisticRegression), with the
+    weights a fitted model stores: margins and probabilities within 1e-6."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from moderator.classifier.data import load_csvs
+    from moderator.classifier.train import fit
+
+    data = load_csvs(sample_csvs)
+    fitted = fit(data, tiny_params).model
+    lr = LogisticRegression()
+    lr.classes_ = np.array([0, 1])
+    lr.coef_ = fitted.coef.astype(np.float64).reshape(1, -1)
+    lr.intercept_ = np.array([fitted.bias])
+    pipeline = make_pipeline(FunctionTransformer(fitted.tfidf), lr)
+    texts = data.texts[:800] + ["", "   ", "🙂", "x"]
+    np.testing.assert_allclose(fitted.margins(texts), pipeline.decision_function(texts),
+                               rtol=0, atol=1e-6)
+    plain = type(fitted)(fitted.spec, fitted.idf, fitted.coef, fitted.bias)
+    np.testing.assert_allclose(plain.probabilities(texts), pipeline.predict_proba(texts)[:, 1],
+                               rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("pure", [False, True])
+def test_shipped_model_scores_as_its_scipy_matrix_does(sample_csvs: list[Path], pure: bool,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The promoted model, batch and one at a time, compiled and pure Python: the same
+    scores as the sparse-matrix product the training code uses, within 1e-9."""
+    from moderator.classifier import resolve_current
+    from moderator.classifier.native import PURE_PYTHON_ENV
+
+    if pure:
+        monkeypatch.setenv(PURE_PYTHON_ENV, "1")
+    model = load_model(resolve_current(Path(__file__).resolve().parents[2] / "models"))
+    linear = model.linear
+    texts = _sample_texts(sample_csvs) + TEXTS
+    expected = linear.tfidf(texts) @ linear.coef.astype(np.float64) + linear.bias
+    np.testing.assert_allclose(linear.margins(texts), expected, rtol=0, atol=1e-9)
+    singles = [model.score([t])[0] for t in texts[:100]]
+    np.testing.assert_allclose(singles, model.score(texts[:100]), rtol=0, atol=1e-12)
