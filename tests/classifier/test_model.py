@@ -219,7 +219,7 @@ def test_scores_are_scikit_learns_on_the_same_weights(sample_csvs: list[Path],
     lr.coef_ = fitted.coef.astype(np.float64).reshape(1, -1)
     lr.intercept_ = np.array([fitted.bias])
     pipeline = make_pipeline(FunctionTransformer(fitted.tfidf), lr)
-    texts = data.texts[:800] + ["", "   ", "🙂", "x"]
+    texts = [*data.texts[:800], "", "   ", "🙂", "x"]
     np.testing.assert_allclose(fitted.margins(texts), pipeline.decision_function(texts),
                                rtol=0, atol=1e-6)
     plain = type(fitted)(fitted.spec, fitted.idf, fitted.coef, fitted.bias)
