@@ -11,7 +11,6 @@ accidental damage and half-copied files, and the card itself is validated
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import json
@@ -84,24 +83,19 @@ class LinearNgramModel:
         `count_rows`: the numbers of `tfidf(texts) @ coef + bias` (a test holds them
         within 1e-9) without building a scipy matrix.
 
-        Per row and block, sum(tf * idf * coef) / sqrt(sum((tf * idf)**2)): the unit-length
-        scaling is applied once per block instead of to every value.
+        Per row and block, sum(v * coef) / sqrt(sum(v * v)) with v = (1 + log tf) * idf:
+        the unit-length scaling is applied once per block instead of to every value.
         """
         rows = count_rows(texts, self.spec)
-        tf = 1.0 + np.log(rows.data, dtype=np.float64)
-        block = 2 * rows.row_ids() + (rows.indices >= self.spec.n_features)
-        n_blocks = 2 * len(rows)
-        squares = np.bincount(block, weights=np.square(tf * self.idf[rows.indices]),
-                              minlength=n_blocks)
-        dots = np.bincount(block, weights=tf * self.idf_coef[rows.indices], minlength=n_blocks)
+        v = np.log(rows.data, dtype=np.float64)
+        v += 1.0
+        v *= self.idf[rows.indices]
+        dots = v * self.coef[rows.indices]
+        v *= v
+        squares, dots = _block_sums((v, dots), rows, self.spec.n_features)
         norms = np.sqrt(squares)
-        per_block = np.divide(dots, norms, out=np.zeros(n_blocks), where=norms > 0)
-        return per_block.reshape(-1, 2).sum(axis=1) + self.bias
-
-    @functools.cached_property
-    def idf_coef(self) -> np.ndarray:
-        """idf * coef per column, in float64 (exact: two float32 factors)."""
-        return self.idf.astype(np.float64) * self.coef
+        per_block = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
+        return per_block.sum(axis=1) + self.bias
 
     def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(columns, TF-IDF values) of one text, exactly as `margins` computes them."""
@@ -110,6 +104,31 @@ class LinearNgramModel:
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         return _sigmoid(self.slope * self.margins(texts) + self.offset)
+
+
+def _block_sums(arrays: Sequence[np.ndarray], rows: CountRows,
+                n_features: int) -> list[np.ndarray]:
+    """Per row, the sums of each array's values over the word and the character block:
+    (rows, 2) each. Columns are sorted within a row, words first, so every block is one
+    contiguous segment and one `reduceat` sums them all."""
+    if not len(rows.indices):
+        return [np.zeros((len(rows), 2)) for _ in arrays]
+    starts = rows.indptr[:-1]
+    words = np.zeros(len(rows.indices) + 1, dtype=np.int64)
+    np.cumsum(rows.indices < n_features, out=words[1:])
+    bounds = np.empty(2 * len(rows), dtype=np.int64)
+    bounds[0::2] = starts
+    bounds[1::2] = starts + words[rows.indptr[1:]] - words[starts]
+    empty = np.diff(bounds, append=rows.indptr[-1]) == 0
+    # reduceat takes indices inside the array: blocks that start at its end are empty.
+    inside = int(np.searchsorted(bounds, len(rows.indices)))
+    out = []
+    for a in arrays:
+        sums = np.zeros(len(bounds))
+        sums[:inside] = np.add.reduceat(a, bounds[:inside])
+        sums[empty] = 0.0  # reduceat gives an empty segment the value at its start
+        out.append(sums.reshape(-1, 2))
+    return out
 
 
 def tfidf_values(rows: CountRows, idf: np.ndarray, n_features: int) -> np.ndarray:
@@ -187,23 +206,29 @@ def read_card(path: Path) -> dict[str, Any]:
 
 def verify(path: Path, card: Mapping[str, Any]) -> Path:
     """Refuse an artifact that is missing, too big, or whose bytes differ from the card's."""
+    return _read_verified(path, card)[0]
+
+
+def _read_verified(path: Path, card: Mapping[str, Any]) -> tuple[Path, bytes]:
+    """The artifact's bytes, read once: the bytes checked are the bytes then parsed."""
     artifact = path / card["artifact"]["file"]
     if not artifact.is_file():
         raise ModelError(f"model artifact missing: {path.name}/{artifact.name}")
     if artifact.stat().st_size > MAX_ARTIFACT_BYTES:
         raise ModelError(f"{path.name}/{artifact.name}: larger than {MAX_ARTIFACT_BYTES} bytes")
-    actual = sha256_bytes(artifact)
+    data = artifact.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
     if actual != card["artifact"]["sha256"]:
         raise ModelError(
             f"{path.name}/{artifact.name}: sha256 {actual} does not match the model card; "
             "the file was changed or damaged"
         )
-    return artifact
+    return artifact, data
 
 
-def _read_arrays(artifact: Path, spec: NgramSpec) -> LinearNgramModel:
+def _read_arrays(artifact: Path, data: bytes, spec: NgramSpec) -> LinearNgramModel:
     try:
-        with np.load(artifact, allow_pickle=False) as npz:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in _ARRAYS}
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
         raise ModelError(f"{artifact.name}: not a model array file: "
@@ -225,12 +250,12 @@ def load_model(path: Path) -> Model:
     """Validate the card, check the artifact's sha256, then read the arrays (no unpickling)."""
     path = Path(path)
     card = read_card(path)
-    artifact = verify(path, card)
+    artifact, data = _read_verified(path, card)
     try:
         spec = NgramSpec.from_dict(card["features"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{path.name}/{CARD}: bad 'features': {exc}") from exc
-    return Model(_read_arrays(artifact, spec), card)
+    return Model(_read_arrays(artifact, data, spec), card)
 
 
 class Model:

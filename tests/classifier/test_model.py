@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.preprocessing import normalize as l2_normalize
 
@@ -244,3 +246,24 @@ def test_shipped_model_scores_as_its_scipy_matrix_does(sample_csvs: list[Path], 
     np.testing.assert_allclose(linear.margins(texts), expected, rtol=0, atol=1e-9)
     singles = [model.score([t])[0] for t in texts[:100]]
     np.testing.assert_allclose(singles, model.score(texts[:100]), rtol=0, atol=1e-12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.just(""), st.just("   "), st.just("ab"),
+                          st.text(alphabet="abc xyz.", max_size=30)), max_size=10),
+       st.integers(0, 2**32 - 1))
+def test_margins_are_the_sparse_product_with_empty_rows_anywhere(texts: list[str],
+                                                                 seed: int) -> None:
+    """Rows with no words, no characters or nothing at all, first, between or last:
+    each block's sum stays its own."""
+    from moderator.classifier.hashing import NgramSpec
+    from moderator.classifier.model import LinearNgramModel
+
+    spec = NgramSpec(1 << 6)
+    rng = np.random.default_rng(seed)
+    linear = LinearNgramModel(spec, rng.uniform(1, 5, spec.width).astype(np.float32),
+                              rng.normal(size=spec.width).astype(np.float32), 0.25)
+    expected = linear.tfidf(texts) @ linear.coef.astype(np.float64) + linear.bias
+    np.testing.assert_allclose(linear.margins(texts), expected, rtol=0, atol=1e-9)
+    singles = [linear.margins([t])[0] for t in texts]
+    np.testing.assert_allclose(singles, expected, rtol=0, atol=1e-9)
