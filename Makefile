@@ -39,4 +39,5 @@ lint: install-test
 	$(BIN)/ruff check .
 
 test: install-test lint
+	$(BIN)/python -m moderator.classifier.native
 	$(BIN)/python -m pytest

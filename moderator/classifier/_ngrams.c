@@ -38,15 +38,16 @@ typedef struct {
     size_t len, cap, item;
 } Buffer;
 
+/* -1 when out of memory, with no Python error set: it may run without the GIL. */
 static int buffer_reserve(Buffer *b, size_t extra) {
     if (b->len + extra <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 1024;
     while (cap < b->len + extra) {
-        if (cap > (SIZE_MAX / 2) / b->item) { PyErr_NoMemory(); return -1; }
+        if (cap > (SIZE_MAX / 2) / b->item) return -1;
         cap *= 2;
     }
     char *data = realloc(b->data, cap * b->item);
-    if (!data) { PyErr_NoMemory(); return -1; }
+    if (!data) return -1;
     b->data = data;
     b->cap = cap;
     return 0;
@@ -102,8 +103,10 @@ static void scratch_free(Scratch *s) {
 
 static int classify(PyObject *text, const unsigned char *table, PyObject *astral,
                     Scratch *s, Py_ssize_t n) {
-    if (buffer_reserve(&s->codes, (size_t)n) || buffer_reserve(&s->classes, (size_t)n))
+    if (buffer_reserve(&s->codes, (size_t)n) || buffer_reserve(&s->classes, (size_t)n)) {
+        PyErr_NoMemory();
         return -1;
+    }
     uint32_t *codes = (uint32_t *)s->codes.data;
     uint8_t *classes = (uint8_t *)s->classes.data;
     int kind = PyUnicode_KIND(text);
@@ -199,14 +202,12 @@ static int char_grams(const Params *p, Scratch *s, Py_ssize_t n) {
     return 0;
 }
 
-/* Append one text's sorted unique columns and their counts to the CSR arrays. */
-static int count_text(PyObject *text, const Params *p, const unsigned char *table,
-                      PyObject *astral, Scratch *s, Buffer *indices, Buffer *counts,
-                      int bits) {
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+/* The sorted unique columns of the n-grams in `s->codes` and their counts, appended to
+ * the CSR arrays. Touches no Python object: runs without the GIL. -1: out of memory. */
+static int count_codes(const Params *p, Scratch *s, Py_ssize_t n, Buffer *indices,
+                       Buffer *counts, int bits) {
     s->cols.len = 0;
-    if (classify(text, table, astral, s, n) || word_grams(p, s, n) || char_grams(p, s, n))
-        return -1;
+    if (word_grams(p, s, n) || char_grams(p, s, n)) return -1;
     size_t m = s->cols.len;
     if (!m) return 0;
     if (buffer_reserve(&s->tmp, m) || buffer_reserve(indices, m) || buffer_reserve(counts, m))
@@ -225,6 +226,24 @@ static int count_text(PyObject *text, const Params *p, const unsigned char *tabl
     }
     indices->len += u;
     counts->len += u;
+    return 0;
+}
+
+/* One text: its classes with the GIL (the astral lookup is Python), the rest without,
+ * so other threads of a threaded server run meanwhile. */
+static int count_text(PyObject *text, const Params *p, const unsigned char *table,
+                      PyObject *astral, Scratch *s, Buffer *indices, Buffer *counts,
+                      int bits) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (classify(text, table, astral, s, n)) return -1;
+    int failed;
+    Py_BEGIN_ALLOW_THREADS
+    failed = count_codes(p, s, n, indices, counts, bits);
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+        return -1;
+    }
     return 0;
 }
 
@@ -283,7 +302,10 @@ static PyObject *count_rows(PyObject *self, PyObject *args) {
     while ((1ULL << bits) < 2 * n_features) bits++;
 
     Py_ssize_t rows = PyList_GET_SIZE(texts);
-    if (buffer_reserve(&indptr, (size_t)rows + 1)) goto done;
+    if (buffer_reserve(&indptr, (size_t)rows + 1)) {
+        PyErr_NoMemory();
+        goto done;
+    }
     ((int64_t *)indptr.data)[indptr.len++] = 0;
     for (Py_ssize_t r = 0; r < rows; r++) {
         PyObject *text = PyList_GET_ITEM(texts, r);

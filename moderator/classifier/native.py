@@ -35,3 +35,17 @@ def compiled() -> ModuleType | None:
 def counter() -> ModuleType | None:
     """The compiled counter to use now, or None for the numpy reference."""
     return None if pure_python_forced() else compiled()
+
+
+def describe() -> str:
+    """Which counter `count_rows` uses now, for `make test` and CI logs."""
+    module = compiled()
+    if module is None:
+        return "n-gram counter: numpy reference (the compiled one was not built)"
+    if pure_python_forced():
+        return f"n-gram counter: numpy reference ({PURE_PYTHON_ENV} is set)"
+    return f"n-gram counter: compiled ({module.__file__})"
+
+
+if __name__ == "__main__":
+    print(describe())
