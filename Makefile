@@ -39,5 +39,5 @@ lint: install-test
 	$(BIN)/ruff check .
 
 test: install-test lint
-	$(BIN)/python -m moderator.classifier.native
+	$(BIN)/python -c "from moderator.classifier.native import describe; print(describe())"
 	$(BIN)/python -m pytest

@@ -45,7 +45,3 @@ def describe() -> str:
     if pure_python_forced():
         return f"n-gram counter: numpy reference ({PURE_PYTHON_ENV} is set)"
     return f"n-gram counter: compiled ({module.__file__})"
-
-
-if __name__ == "__main__":
-    print(describe())
