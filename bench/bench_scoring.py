@@ -90,8 +90,8 @@ for i in range(0, len(texts), 256):
 """
 
 
-def whole_process(texts: list[str], model: Path | None,
-                  rounds: int) -> dict[str, tuple[float, float]]:
+def whole_process(texts: list[str], model: Path, rounds: int,
+                  baseline: Path | None = None) -> dict[str, tuple[float, float]]:
     """Best (wall, CPU) seconds of a whole process scoring `texts` read as JSON lines on
     stdin: `moderator score` compiled and pure Python, and a script around predict_prob,
     all with batches of 256, taking turns so drift in machine load hits each alike. CPU
@@ -100,9 +100,11 @@ def whole_process(texts: list[str], model: Path | None,
 
     lines = "".join(json.dumps({"text": t}) + "\n" for t in texts).encode()
     moderator = [str(Path(sys.executable).with_name("moderator")), "score",
-                 "--batch-size", "256"] + (["--model", str(model)] if model else [])
+                 "--batch-size", "256", "--model", str(model)]
     commands = {"compiled": (moderator, {}), "pure Python": (moderator, PURE),
                 "profanity_check": ([sys.executable, "-c", PROFANITY_SCRIPT], {})}
+    if baseline is not None:  # another checkout's code, e.g. main before this change
+        commands["baseline tree"] = (moderator, {"PYTHONPATH": str(baseline)})
     best: dict[str, tuple[float, float]] = {}
     outputs: dict[str, bytes] = {}
     for _ in range(rounds):
@@ -162,6 +164,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data",
                         help="labelled CSVs for the training time")
     parser.add_argument("--no-train", action="store_true", help="skip the training time")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a checkout whose `moderator score` is timed too (PYTHONPATH)")
     args = parser.parse_args()
 
     from profanity_check import predict_prob  # the bench extra
@@ -169,7 +173,8 @@ def main() -> None:
     if native.compiled() is None:
         raise SystemExit("the compiled counter is not built: run `make install-test`")
     os.environ.pop(native.PURE_PYTHON_ENV, None)
-    model = load_model(args.model or resolve_current(REPO / "models"))
+    model_dir = args.model or resolve_current(REPO / "models")
+    model = load_model(model_dir)
     rng = random.Random(0)
     single = [comment(1500, rng) for _ in range(args.n)]
     mixed = [comment(rng.randint(20, 1500), rng) for _ in range(args.batch_texts)]
@@ -188,7 +193,8 @@ def main() -> None:
             r["p99_ms"] = min(r.get("p99_ms", 1e9), 1e3 * p99(lat))
             r["batch_per_s"] = max(r.get("batch_per_s", 0.0), throughput(fn, mixed, args.batch))
         print(f"in-process round {round_ + 1} done", file=sys.stderr)
-    process = whole_process([comment(1500, rng) for _ in range(3000)], args.model, args.rounds)
+    process = whole_process([comment(1500, rng) for _ in range(3000)], model_dir, args.rounds,
+                            args.baseline)
 
     print(f"model {model.version}; {args.n} single calls on 1500-char comments; "
           f"{args.batch_texts} comments of 20-1500 chars in batches of {args.batch}; "
@@ -212,6 +218,11 @@ def main() -> None:
               f"  whole process {wall:5.2f}x [>={process_target}] (CPU {cpu:.2f}x)")
     print(f"  compiled vs pure Python, whole process: "
           f"{process['pure Python'][0] / process['compiled'][0]:.2f}x")
+    if "baseline tree" in process:
+        wall, cpu = process["baseline tree"]
+        print(f"  {args.baseline} (`moderator score` there): {wall:.2f} s, CPU {cpu:.2f} s; "
+              f"compiled is {wall / process['compiled'][0]:.2f}x faster, pure Python "
+              f"{wall / process['pure Python'][0]:.2f}x")
     if args.no_train:
         return
     if not (args.data / "README.md").is_file():
