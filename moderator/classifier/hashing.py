@@ -131,10 +131,6 @@ def lowercase(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-def _codes(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
 def _prefix(codes: np.ndarray, up: np.ndarray) -> np.ndarray:
     """H[i] = sum_{k<i} (code_k + 1) * BASE**k  (mod 2**64)."""
     out = np.zeros(len(codes) + 1, dtype=np.uint64)
@@ -218,7 +214,7 @@ def _occurrences(low: str, spec: NgramSpec, text_starts: np.ndarray | None,
                  with_spans: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Columns of every n-gram of `low`, their spans (if asked) and, when `low` is several
     texts joined by newlines starting at `text_starts`, which text each belongs to."""
-    codes = _codes(low)
+    codes = _code_points(low)
     # Padded for char_wb, the text grows by at most 2 characters a word: 3x bounds it.
     up, down = _power_tables(3 * len(codes) + 2)
     prefix = _prefix(codes, up)
@@ -336,7 +332,7 @@ def count_rows(texts: Sequence[str], spec: NgramSpec) -> CountRows:
     """Raw n-gram counts of every text: compiled where built and allowed (`native.py`),
     else the numpy reference; both give the same arrays."""
     counter = native.counter()
-    if counter is None or spec.n_features > native.MAX_FEATURES:
+    if counter is None or not native.handles(spec.n_features, spec.char_ngrams):
         return reference_rows(texts, spec)
     return compiled_rows(texts, spec, counter)
 

@@ -15,6 +15,13 @@ from types import ModuleType
 PURE_PYTHON_ENV = "MODERATOR_PURE_PYTHON"
 #: The compiled counter keeps columns in 32 bits: two blocks of at most 2**30.
 MAX_FEATURES = 1 << 30
+#: ... and character n-grams of at most this many characters (NgramSpec.from_dict's bound).
+MAX_CHAR_N = 8
+
+
+def handles(n_features: int, char_ngrams: tuple[int, int]) -> bool:
+    """Whether the compiled counter takes this spec (else the reference counts it)."""
+    return n_features <= MAX_FEATURES and char_ngrams[1] <= MAX_CHAR_N
 
 
 def pure_python_forced() -> bool:

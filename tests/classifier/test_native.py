@@ -197,3 +197,10 @@ def test_an_address_sanitizer_build_counts_the_same(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-4000:]
     assert done.stdout.strip() == "ok"
     assert "runtime error" not in done.stderr  # UBSan's reports
+
+
+def test_a_spec_the_compiled_counter_does_not_take_is_counted_by_the_reference() -> None:
+    spec = NgramSpec(1 << 8, (1, 2), (2, 10))  # longer character n-grams than C keeps
+    texts = ["a longer word: internationalisation", ""]
+    assert not native.handles(spec.n_features, spec.char_ngrams)
+    assert same(count_rows(texts, spec), reference_rows(texts, spec))
