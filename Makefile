@@ -13,13 +13,16 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # constraints.txt pins every dependency to the versions the suite last passed with.
-$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+# setup.py builds the compiled n-gram counter (optional: skipped without a C compiler),
+# so a change to its source reinstalls too.
+BUILT := pyproject.toml constraints.txt setup.py moderator/classifier/_ngrams.c
+$(VENV)/.installed: $(BUILT) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
 # python-akismet installs a package named `akismet`, as the test extra's akismet does:
 # it gets a folder of its own (tests/http/test_akismet_clients.py runs it from there).
-$(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
+$(VENV)/.installed-test: $(BUILT) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	$(BIN)/python -m pip install --quiet -c constraints.txt --no-deps --upgrade \
 		--target $(VENV)/clients/python-akismet python-akismet
@@ -36,4 +39,5 @@ lint: install-test
 	$(BIN)/ruff check .
 
 test: install-test lint
+	$(BIN)/python -c "from moderator.classifier.native import describe; print(describe())"
 	$(BIN)/python -m pytest

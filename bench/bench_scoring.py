@@ -1,9 +1,16 @@
 """Scoring latency and throughput of the propaganda model against alt-profanity-check.
 
 Both scorers see the same texts in the same run, so the printed ratios are fair on a
-shared, noisy machine. Run:
+shared, noisy machine. The model is timed twice, with the compiled n-gram counter and
+with the numpy reference (`MODERATOR_PURE_PYTHON=1`); scores are the same either way.
+Run:
 
     .venv/bin/python bench/bench_scoring.py [--model models/propaganda/<version>]
+
+Printed, all from one run: single-comment median and p99 (1,500 characters), in-process
+batch throughput, the whole `moderator score` process on 3,000 comments of 1,500
+characters against a script around `predict_prob` (batches of 256), and, where
+../shared/data is present, `moderator train` on all of it (wall and CPU seconds).
 
 Needs the `bench` extra (alt-profanity-check). Texts are generated here: no data rows.
 """
@@ -12,13 +19,21 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
+import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from moderator.classifier import load_model, resolve_current
+from moderator.classifier import load_model, native, resolve_current
+
+REPO = Path(__file__).resolve().parents[1]
+PURE = {native.PURE_PYTHON_ENV: "1"}
 
 _PROSE = (
     "the minister said on tuesday that security forces had arrested several people after "
@@ -75,31 +90,68 @@ for i in range(0, len(texts), 256):
 """
 
 
-def whole_process(texts: list[str], model: Path | None) -> dict[str, float]:
-    """Seconds for a whole process to score `texts` read as JSON lines on stdin: the
-    `moderator score` command against a script around predict_prob, batches of 256."""
+def whole_process(texts: list[str], model: Path, rounds: int,
+                  baseline: Path | None = None) -> dict[str, tuple[float, float]]:
+    """Best (wall, CPU) seconds of a whole process scoring `texts` read as JSON lines on
+    stdin: `moderator score` compiled and pure Python, and a script around predict_prob,
+    all with batches of 256, taking turns so drift in machine load hits each alike. CPU
+    (user + system) is printed beside wall time: on a shared machine it drifts less."""
     import json
-    import subprocess
-    import sys
 
     lines = "".join(json.dumps({"text": t}) + "\n" for t in texts).encode()
     moderator = [str(Path(sys.executable).with_name("moderator")), "score",
-                 "--batch-size", "256"] + (["--model", str(model)] if model else [])
-    commands = {"moderator": moderator,
-                "profanity_check": [sys.executable, "-c", PROFANITY_SCRIPT]}
-    out: dict[str, float] = {}
-    for _ in range(2):
-        for name, command in commands.items():
+                 "--batch-size", "256", "--model", str(model)]
+    commands = {"compiled": (moderator, {}), "pure Python": (moderator, PURE),
+                "profanity_check": ([sys.executable, "-c", PROFANITY_SCRIPT], {})}
+    if baseline is not None:  # another checkout's code, e.g. main before this change
+        commands["baseline tree"] = (moderator, {"PYTHONPATH": str(baseline)})
+    best: dict[str, tuple[float, float]] = {}
+    outputs: dict[str, bytes] = {}
+    for _ in range(rounds):
+        for name, (command, extra) in commands.items():
+            env = {**os.environ, **extra}
+            before = _children_cpu()
             start = time.perf_counter()
-            done = subprocess.run(command, input=lines, capture_output=True, check=True)
-            elapsed = time.perf_counter() - start
+            done = subprocess.run(command, input=lines, capture_output=True, check=True,
+                                  env=env)
+            wall, cpu = time.perf_counter() - start, _children_cpu() - before
             assert done.stdout.count(b"\n") == len(texts), name
-            out[name] = min(out.get(name, 1e9), elapsed)
-    return out
+            outputs[name] = done.stdout
+            old = best.get(name, (1e9, 1e9))
+            best[name] = (min(old[0], wall), min(old[1], cpu))
+    assert outputs["compiled"] == outputs["pure Python"], "the two counters scored differently"
+    return best
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def training(data: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of `moderator train` on every CSV in `data`, as a process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        before = _children_cpu()
+        start = time.perf_counter()
+        subprocess.run([str(Path(sys.executable).with_name("moderator")), "train", "--data",
+                        str(data), "--out", str(Path(tmp) / "propaganda" / "bench")],
+                       check=True, capture_output=True)
+        return time.perf_counter() - start, _children_cpu() - before
 
 
 def p99(values: Sequence[float]) -> float:
     return sorted(values)[min(len(values) - 1, int(0.99 * len(values)))]
+
+
+def pure_python(fn: Callable[[list[str]], object]) -> Callable[[list[str]], object]:
+    """`fn` with the numpy reference counter forced for the length of each call."""
+    def call(texts: list[str]) -> object:
+        os.environ[native.PURE_PYTHON_ENV] = "1"
+        try:
+            return fn(texts)
+        finally:
+            del os.environ[native.PURE_PYTHON_ENV]
+    return call
 
 
 def main() -> None:
@@ -108,43 +160,77 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=500, help="single-comment calls per scorer")
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--batch-texts", type=int, default=4000)
+    parser.add_argument("--rounds", type=int, default=5, help="whole-process rounds")
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data",
+                        help="labelled CSVs for the training time")
+    parser.add_argument("--no-train", action="store_true", help="skip the training time")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a checkout whose `moderator score` is timed too (PYTHONPATH)")
     args = parser.parse_args()
 
     from profanity_check import predict_prob  # the bench extra
 
-    model = load_model(args.model or resolve_current(Path("models")))
+    if native.compiled() is None:
+        raise SystemExit("the compiled counter is not built: run `make install-test`")
+    os.environ.pop(native.PURE_PYTHON_ENV, None)
+    model_dir = args.model or resolve_current(REPO / "models")
+    model = load_model(model_dir)
     rng = random.Random(0)
     single = [comment(1500, rng) for _ in range(args.n)]
     mixed = [comment(rng.randint(20, 1500), rng) for _ in range(args.batch_texts)]
     scorers: dict[str, Callable[[list[str]], object]] = {
-        "moderator": model.score,
+        "compiled": model.score,
+        "pure Python": pure_python(model.score),
         "profanity_check": predict_prob,
     }
     results: dict[str, dict[str, float]] = {name: {} for name in scorers}
-    # Interleave the scorers in rounds so drift in machine load hits both alike.
-    for round_ in range(2):
+    # Interleave the scorers in rounds so drift in machine load hits all alike.
+    for round_ in range(3):
         for name, fn in scorers.items():
             lat = latencies(fn, single)
             r = results[name]
             r["median_ms"] = min(r.get("median_ms", 1e9), 1e3 * statistics.median(lat))
             r["p99_ms"] = min(r.get("p99_ms", 1e9), 1e3 * p99(lat))
             r["batch_per_s"] = max(r.get("batch_per_s", 0.0), throughput(fn, mixed, args.batch))
-        print(f"round {round_ + 1} done")
+        print(f"in-process round {round_ + 1} done", file=sys.stderr)
+    process = whole_process([comment(1500, rng) for _ in range(3000)], model_dir, args.rounds,
+                            args.baseline)
+
     print(f"model {model.version}; {args.n} single calls on 1500-char comments; "
-          f"{args.batch_texts} comments of 20-1500 chars in batches of {args.batch}")
-    print(f"{'':18}{'median ms':>12}{'p99 ms':>12}{'batch /s':>12}")
+          f"{args.batch_texts} comments of 20-1500 chars in batches of {args.batch}; "
+          f"whole process: 3000 comments of 1500 chars as JSON lines, batches of 256, "
+          f"best of {args.rounds}")
+    print(f"{'':18}{'median ms':>11}{'p99 ms':>10}{'batch /s':>10}{'process s':>11}"
+          f"{'CPU s':>8}")
     for name, r in results.items():
-        print(f"{name:18}{r['median_ms']:12.3f}{r['p99_ms']:12.3f}{r['batch_per_s']:12.0f}")
-    ours, base = results["moderator"], results["profanity_check"]
-    process = whole_process([comment(1500, rng) for _ in range(3000)], args.model)
-    print(f"whole process, 3000 comments of 1500 chars as JSON lines, batches of 256: "
-          f"moderator score {process['moderator']:.2f} s, predict_prob script "
-          f"{process['profanity_check']:.2f} s")
-    print("speed-up vs profanity_check (>1 means moderator is faster):")
-    print(f"  median latency {base['median_ms'] / ours['median_ms']:.2f}x   "
-          f"p99 latency {base['p99_ms'] / ours['p99_ms']:.2f}x   "
-          f"batch throughput {ours['batch_per_s'] / base['batch_per_s']:.2f}x   "
-          f"whole process {process['profanity_check'] / process['moderator']:.2f}x")
+        print(f"{name:18}{r['median_ms']:11.3f}{r['p99_ms']:10.3f}{r['batch_per_s']:10.0f}"
+              f"{process[name][0]:11.2f}{process[name][1]:8.2f}")
+    base = results["profanity_check"]
+    print("speed-up vs profanity_check (>1 means moderator is faster; targets in brackets):")
+    for name, single_target, process_target in (("compiled", 3, 3), ("pure Python", None, 1)):
+        ours = results[name]
+        mark = f" [>={single_target}]" if single_target else ""
+        wall = process["profanity_check"][0] / process[name][0]
+        cpu = process["profanity_check"][1] / process[name][1]
+        print(f"  {name:12} median {base['median_ms'] / ours['median_ms']:6.2f}x{mark:7}"
+              f"  p99 {base['p99_ms'] / ours['p99_ms']:6.2f}x{mark:7}"
+              f"  batch {ours['batch_per_s'] / base['batch_per_s']:5.2f}x"
+              f"  whole process {wall:5.2f}x [>={process_target}] (CPU {cpu:.2f}x)")
+    print(f"  compiled vs pure Python, whole process: "
+          f"{process['pure Python'][0] / process['compiled'][0]:.2f}x")
+    if "baseline tree" in process:
+        wall, cpu = process["baseline tree"]
+        print(f"  {args.baseline} (`moderator score` there): {wall:.2f} s, CPU {cpu:.2f} s; "
+              f"compiled is {wall / process['compiled'][0]:.2f}x faster, pure Python "
+              f"{wall / process['pure Python'][0]:.2f}x")
+    if args.no_train:
+        return
+    if not (args.data / "README.md").is_file():
+        print(f"training: skipped, no labelled data at {args.data}")
+        return
+    wall, cpu = training(args.data)
+    print(f"moderator train on all of {args.data.name}/ (compiled counter): {wall:.1f} s wall, "
+          f"{cpu:.1f} s CPU [target < 60 s]")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from moderator.admin_cli import COMMANDS as ADMIN_COMMANDS
 from moderator.classifier.commands import COMMANDS as CLASSIFIER_COMMANDS
 from moderator.errors import ModeratorError
 from moderator.paths import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR
-from moderator.service import Moderator
 
 
 @click.group()
@@ -47,6 +46,7 @@ def check(policy_path: Path, models_dir: Path, site: str | None) -> None:
     # prometheus_client) before it has set up multi-process metrics.
     from moderator.http.errors import InvalidRequest
     from moderator.http.requests import parse_check, parse_json
+    from moderator.service import Moderator
 
     try:
         service = Moderator.from_paths(policy_path, models_dir)

@@ -28,10 +28,12 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 FORMAT = "incitement-concepts-v1"
 #: The lexicon lists that become concepts (the "noun verb" pairs of violence.txt do not:
@@ -187,6 +189,8 @@ def concept_matrix(texts: Sequence[str], table: ConceptTable, n_features: int,
                    width: int) -> sp.csr_matrix:
     """Counts of the concept tokens alone: added to n-gram counts, the same matrix
     `count_matrix` makes with the table in its spec (so a bench counts n-grams once)."""
+    import scipy.sparse as sp
+
     from moderator.classifier.hashing import lowercase
 
     rows: list[np.ndarray] = []

@@ -8,6 +8,10 @@ sums of a polynomial rolling hash over the code points, for all windows of one l
 one array operation: the same feature space (different hash function) at a fraction of
 the cost. Training and scoring use this one module, so they always agree.
 
+`count_rows` is the batch path: CSR arrays of counts, numpy only, from the compiled
+counter (`_ngrams.c`, see `native.py`) when it was built, else from the numpy code
+here, which stays the reference the compiled one is tested against row by row.
+
 Column layout: [0, n) word n-grams, [n, 2n) character n-grams, n = `n_features`. With a
 concept table in the spec (`concepts.py`, off in the shipped recipe), its shared concept
 tokens are counted in the word block too.
@@ -15,42 +19,58 @@ tokens are counted in the word block too.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import regex
-import scipy.sparse as sp
 
+from moderator.classifier import native
 from moderator.classifier.concepts import ConceptTable
 
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
 _WORD_CHAR = regex.compile(r"\w")
+_NON_WORD_RUN = regex.compile(r"\W+")
 _SPACE, _WORDCHAR = np.uint8(1), np.uint8(2)
 
 
+def char_class(code: int) -> int:
+    """2 = a regex word character (`\\w`), 1 = what `str.split()` splits on, 0 = else.
+    Tokens are runs of 2+ word characters, as scikit-learn's default `token_pattern`;
+    `char_wb` words are what lies between whitespace."""
+    ch = chr(code)
+    return int(_SPACE) if ch.isspace() else int(_WORDCHAR) if _WORD_CHAR.match(ch) else 0
+
+
 def _char_classes() -> np.ndarray:
-    """Per BMP code point: 2 = a regex word character (`\\w`), 1 = what `str.split()`
-    splits on, 0 = anything else. Tokens are runs of 2+ word characters, as scikit-learn's
-    default `token_pattern`; `char_wb` words are what lies between whitespace."""
+    """`char_class` of every BMP code point, from two scans of one string by C code (a
+    loop of 65,536 calls would cost every process that scores ~40 ms at start-up)."""
+    every = np.arange(0x10000, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
     table = np.zeros(0x10000, dtype=np.uint8)
-    for c in range(0x10000):
-        ch = chr(c)
-        if ch.isspace():
-            table[c] = _SPACE
-        elif _WORD_CHAR.match(ch):
-            table[c] = _WORDCHAR
+    table[_code_points(_NON_WORD_RUN.sub("", every))] = _WORDCHAR
+    not_space = np.zeros(0x10000, dtype=bool)
+    not_space[_code_points("".join(every.split()))] = True
+    table[~not_space] = _SPACE  # tested first in `char_class`, so it wins
     return table
 
 
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 _CLASSES = _char_classes()
+_CLASS_BYTES = _CLASSES.tobytes()
 
 
 def _classes(codes: np.ndarray) -> np.ndarray:
     out = _CLASSES[np.minimum(codes, 0xFFFF)]
     astral = np.flatnonzero(codes > 0xFFFF)
     for i in astral:  # rare: emoji are neither; some scripts are word characters
-        ch = chr(int(codes[i]))
-        out[i] = _SPACE if ch.isspace() else _WORDCHAR if _WORD_CHAR.match(ch) else 0
+        out[i] = char_class(int(codes[i]))
     return out
 
 
@@ -80,14 +100,18 @@ def _powers(base: np.uint64, n: int) -> np.ndarray:
 #: Powers kept for texts up to this many characters (2 x 8 bytes each: 4 MiB); a longer
 #: text gets its own, freed with it, so no input can grow what a worker keeps.
 _KEPT_POWERS = 1 << 18
-_UP = _powers(_BASE, _KEPT_POWERS)
-_DOWN = _powers(_BASE_INV, _KEPT_POWERS)
+
+
+@functools.cache
+def _kept_powers() -> tuple[np.ndarray, np.ndarray]:
+    """Made on first use: a process that scores with the compiled counter never needs them."""
+    return _powers(_BASE, _KEPT_POWERS), _powers(_BASE_INV, _KEPT_POWERS)
 
 
 def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
     """BASE**i and BASE**-i modulo 2**64 for i < n."""
     if n <= _KEPT_POWERS:
-        return _UP, _DOWN
+        return _kept_powers()
     return _powers(_BASE, n), _powers(_BASE_INV, n)
 
 
@@ -105,10 +129,6 @@ def lowercase(text: str) -> str:
     if len(low) == len(text):
         return low
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-
-
-def _codes(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _prefix(codes: np.ndarray, up: np.ndarray) -> np.ndarray:
@@ -194,7 +214,7 @@ def _occurrences(low: str, spec: NgramSpec, text_starts: np.ndarray | None,
                  with_spans: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Columns of every n-gram of `low`, their spans (if asked) and, when `low` is several
     texts joined by newlines starting at `text_starts`, which text each belongs to."""
-    codes = _codes(low)
+    codes = _code_points(low)
     # Padded for char_wb, the text grows by at most 2 characters a word: 3x bounds it.
     up, down = _power_tables(3 * len(codes) + 2)
     prefix = _prefix(codes, up)
@@ -279,11 +299,83 @@ def _occurrences(low: str, spec: NgramSpec, text_starts: np.ndarray | None,
     return columns, np.concatenate(firsts), np.concatenate(lasts), owners
 
 
+@dataclass(frozen=True)
+class CountRows:
+    """Raw n-gram counts of a batch of texts as CSR arrays: row i holds the sorted
+    columns `indices[indptr[i]:indptr[i + 1]]` with their counts in `data`."""
+
+    indptr: np.ndarray   # int64, one more than there are rows
+    indices: np.ndarray  # int32 or int64 columns, sorted within each row
+    data: np.ndarray     # float32 counts
+    width: int
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = self.indptr[i], self.indptr[i + 1]
+        return self.indices[a:b], self.data[a:b]
+
+    def row_ids(self) -> np.ndarray:
+        """The row of every stored count."""
+        return np.repeat(np.arange(len(self)), np.diff(self.indptr))
+
+    def to_csr(self) -> sp.csr_matrix:
+        """A scipy matrix, for training (scoring never imports scipy)."""
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((self.data, self.indices, self.indptr),
+                             shape=(len(self), self.width))
+
+
+def count_rows(texts: Sequence[str], spec: NgramSpec) -> CountRows:
+    """Raw n-gram counts of every text: compiled where built and allowed (`native.py`),
+    else the numpy reference; both give the same arrays."""
+    counter = native.counter()
+    if counter is None or not native.handles(spec.n_features, spec.char_ngrams):
+        return reference_rows(texts, spec)
+    return compiled_rows(texts, spec, counter)
+
+
+def compiled_rows(texts: Sequence[str], spec: NgramSpec, counter: object) -> CountRows:
+    """`count_rows` by the compiled counter (a module with `count_rows`)."""
+    lows = [lowercase(t) for t in texts]
+    constants = tuple(int(c) for c in (_BASE, _PAIR, _MIX1, _MIX2, _LENGTH_SALT))
+    indptr, indices, data = counter.count_rows(  # type: ignore[attr-defined]
+        lows, spec.n_features, *spec.word_ngrams, *spec.char_ngrams, constants,
+        _CLASS_BYTES, char_class)
+    rows = CountRows(np.frombuffer(indptr, dtype=np.int64),
+                     np.frombuffer(indices, dtype=np.int32),
+                     np.frombuffer(data, dtype=np.float32), spec.width)
+    if spec.concepts is None:
+        return rows
+    extra = [spec.concepts.columns(low, spec.n_features) for low in lows]
+    owner = np.repeat(np.arange(len(lows)), [len(e) for e in extra])
+    concept_cols = np.concatenate(extra) if extra else np.zeros(0, np.int64)
+    keys = np.concatenate((rows.row_ids() * spec.width + rows.indices,
+                           owner * spec.width + concept_cols))
+    weights = np.concatenate((rows.data, np.ones(len(owner), np.float32)))
+    return _from_keys(keys, weights, len(lows), spec.width)
+
+
+def _from_keys(keys: np.ndarray, weights: np.ndarray | None, n_rows: int,
+               width: int) -> CountRows:
+    """CountRows from `row * width + column` keys (each weighted, default 1), summed."""
+    if weights is None:
+        uniq, counts = np.unique(keys, return_counts=True)
+        data = counts.astype(np.float32)
+    else:
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        data = np.bincount(inverse, weights=weights, minlength=len(uniq)).astype(np.float32)
+    row, col = np.divmod(uniq, np.asarray(width, dtype=uniq.dtype))
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=n_rows), out=indptr[1:])
+    return CountRows(indptr, col.astype(np.int64), data, width)
+
+
 def count_row(text: str, spec: NgramSpec) -> tuple[np.ndarray, np.ndarray]:
     """(sorted unique columns, their counts) for one text."""
-    cols = grams(text, spec)
-    assert isinstance(cols, np.ndarray)
-    return np.unique(cols, return_counts=True)
+    return count_rows([text], spec).row(0)
 
 
 #: Texts hashed together in one pass: one set of array operations for the whole chunk
@@ -291,27 +383,41 @@ def count_row(text: str, spec: NgramSpec) -> tuple[np.ndarray, np.ndarray]:
 _CHUNK_CHARS = 1 << 16
 
 
-def count_matrix(texts: Sequence[str], spec: NgramSpec) -> sp.csr_matrix:
-    """Raw n-gram counts of every text: a CSR matrix of `spec.width` columns.
+def reference_rows(texts: Sequence[str], spec: NgramSpec) -> CountRows:
+    """`count_rows` by numpy alone: the reference and the fallback.
 
     Texts are joined by newlines (whitespace: no n-gram crosses it) and hashed a chunk at
     a time, so a batch of short comments costs a few array operations, not a few per text.
     """
-    rows: list[sp.csr_matrix] = []
+    parts: list[CountRows] = []
     start = 0
+    # Few enough texts a chunk that (text, column) fits 32 bits: a 32-bit sort is faster.
+    most = max(1, (1 << 32) // spec.width)
     while start < len(texts):
         stop, size = start, 0
-        while stop < len(texts) and (stop == start or size + len(texts[stop]) < _CHUNK_CHARS):
+        while stop < len(texts) and (stop == start or (
+                size + len(texts[stop]) < _CHUNK_CHARS and stop - start < most)):
             size += len(texts[stop]) + 1
             stop += 1
-        rows.append(_count_chunk(texts[start:stop], spec))
+        parts.append(_count_chunk(texts[start:stop], spec))
         start = stop
-    if not rows:
-        return sp.csr_matrix((0, spec.width), dtype=np.float32)
-    return sp.vstack(rows, format="csr")
+    if not parts:
+        return CountRows(np.zeros(1, np.int64), np.zeros(0, np.int64),
+                         np.zeros(0, np.float32), spec.width)
+    offsets = np.cumsum([0] + [p.indptr[-1] for p in parts[:-1]])
+    return CountRows(
+        np.concatenate([parts[0].indptr[:1]]
+                       + [p.indptr[1:] + o for p, o in zip(parts, offsets, strict=True)]),
+        np.concatenate([p.indices for p in parts]),
+        np.concatenate([p.data for p in parts]), spec.width)
 
 
-def _count_chunk(texts: Sequence[str], spec: NgramSpec) -> sp.csr_matrix:
+def count_matrix(texts: Sequence[str], spec: NgramSpec) -> sp.csr_matrix:
+    """Raw n-gram counts of every text: a scipy CSR matrix of `spec.width` columns."""
+    return count_rows(texts, spec).to_csr()
+
+
+def _count_chunk(texts: Sequence[str], spec: NgramSpec) -> CountRows:
     lows = [lowercase(t) for t in texts]
     lengths = np.array([len(t) + 1 for t in lows], dtype=np.int64)
     text_starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
@@ -320,7 +426,7 @@ def _count_chunk(texts: Sequence[str], spec: NgramSpec) -> sp.csr_matrix:
         extra = [spec.concepts.columns(low, spec.n_features) for low in lows]
         owner = np.concatenate((owner, np.repeat(np.arange(len(lows)), [len(e) for e in extra])))
         cols = np.concatenate((cols, *extra))
-    keys, counts = np.unique(owner * spec.width + cols, return_counts=True)
-    row, col = np.divmod(keys, spec.width)
-    return sp.csr_matrix((counts.astype(np.float32), (row, col)),
-                         shape=(len(texts), spec.width))
+    keys = owner * spec.width + cols
+    if len(texts) * spec.width <= 1 << 32:
+        keys = keys.astype(np.uint32)
+    return _from_keys(keys, None, len(texts), spec.width)

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.preprocessing import normalize as l2_normalize
 
@@ -192,3 +194,76 @@ def test_explain_empty_and_wordless_text(tiny_model_dir: Path) -> None:
     model = load_model(tiny_model_dir)
     assert model.explain("") == []
     assert model.explain("🙂 !!! ...") == []
+
+
+def _sample_texts(csvs: list[Path], n: int = 600) -> list[str]:
+    from moderator.classifier.data import load_csvs
+
+    return load_csvs(csvs).texts[:n]
+
+
+def test_scores_are_scikit_learns_on_the_same_weights(sample_csvs: list[Path],
+                                                      tiny_params: Params) -> None:
+    """The numpy-only scoring path against a scikit-learn Pipeline that computes the
+    recipe the way scikit-learn does (TF-IDF matrix, LogisticRegression), with the
+    weights a fitted model stores: margins and probabilities within 1e-6."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from moderator.classifier.data import load_csvs
+    from moderator.classifier.train import fit
+
+    data = load_csvs(sample_csvs)
+    fitted = fit(data, tiny_params).model
+    lr = LogisticRegression()
+    lr.classes_ = np.array([0, 1])
+    lr.coef_ = fitted.coef.astype(np.float64).reshape(1, -1)
+    lr.intercept_ = np.array([fitted.bias])
+    pipeline = make_pipeline(FunctionTransformer(fitted.tfidf), lr)
+    texts = [*data.texts[:800], "", "   ", "🙂", "x"]
+    np.testing.assert_allclose(fitted.margins(texts), pipeline.decision_function(texts),
+                               rtol=0, atol=1e-6)
+    plain = type(fitted)(fitted.spec, fitted.idf, fitted.coef, fitted.bias)
+    np.testing.assert_allclose(plain.probabilities(texts), pipeline.predict_proba(texts)[:, 1],
+                               rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("pure", [False, True])
+def test_shipped_model_scores_as_its_scipy_matrix_does(sample_csvs: list[Path], pure: bool,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The promoted model, batch and one at a time, compiled and pure Python: the same
+    scores as the sparse-matrix product the training code uses, within 1e-9."""
+    from moderator.classifier import resolve_current
+    from moderator.classifier.native import PURE_PYTHON_ENV
+
+    if pure:
+        monkeypatch.setenv(PURE_PYTHON_ENV, "1")
+    model = load_model(resolve_current(Path(__file__).resolve().parents[2] / "models"))
+    linear = model.linear
+    texts = _sample_texts(sample_csvs) + TEXTS
+    expected = linear.tfidf(texts) @ linear.coef.astype(np.float64) + linear.bias
+    np.testing.assert_allclose(linear.margins(texts), expected, rtol=0, atol=1e-9)
+    singles = [model.score([t])[0] for t in texts[:100]]
+    np.testing.assert_allclose(singles, model.score(texts[:100]), rtol=0, atol=1e-12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.just(""), st.just("   "), st.just("ab"),
+                          st.text(alphabet="abc xyz.", max_size=30)), max_size=10),
+       st.integers(0, 2**32 - 1))
+def test_margins_are_the_sparse_product_with_empty_rows_anywhere(texts: list[str],
+                                                                 seed: int) -> None:
+    """Rows with no words, no characters or nothing at all, first, between or last:
+    each block's sum stays its own."""
+    from moderator.classifier.hashing import NgramSpec
+    from moderator.classifier.model import LinearNgramModel
+
+    spec = NgramSpec(1 << 6)
+    rng = np.random.default_rng(seed)
+    linear = LinearNgramModel(spec, rng.uniform(1, 5, spec.width).astype(np.float32),
+                              rng.normal(size=spec.width).astype(np.float32), 0.25)
+    expected = linear.tfidf(texts) @ linear.coef.astype(np.float64) + linear.bias
+    np.testing.assert_allclose(linear.margins(texts), expected, rtol=0, atol=1e-9)
+    singles = [linear.margins([t])[0] for t in texts]
+    np.testing.assert_allclose(singles, expected, rtol=0, atol=1e-9)

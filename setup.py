@@ -1,0 +1,18 @@
+"""Builds the optional compiled n-gram counter; everything else is in pyproject.toml.
+
+`optional=True`: where no C compiler is found the package still installs, and
+`moderator.classifier.hashing` uses its numpy reference (docs/performance.md).
+"""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension(
+            "moderator.classifier._ngrams",
+            sources=["moderator/classifier/_ngrams.c"],
+            extra_compile_args=["-O2", "-Wall", "-Wextra"],
+            optional=True,
+        )
+    ]
+)
