@@ -27,6 +27,7 @@ from moderator.policy.model import (
 )
 from moderator.policy.tables import Table
 from moderator.policy.terms import MAX_ENTRIES_PER_RULE, TermMatcher, load_wordlist
+from moderator.policy.webhook import load_webhook
 from moderator.types import Action
 
 #: Inputs that make a backtracking-prone pattern blow up; a pattern that cannot get through
@@ -94,6 +95,7 @@ def load_policy(path: Path, *, wordlist_dir: Path | None = None,
         incitement=_load_incitement(root, fields, incitement_dir),
         flood=load_flood(root, fields, classifier.field),
         akismet=load_akismet(root, fields, classifier.field),
+        webhook=load_webhook(root),
     )
     _check_evidence(policy)
     root.done()

@@ -15,6 +15,7 @@ from moderator.types import Action
 if TYPE_CHECKING:
     from moderator.policy.akismet import AkismetSettings
     from moderator.policy.flood import FloodSettings
+    from moderator.policy.webhook import WebhookSettings
 
 #: The unit every length limit is counted in; the form's counter must count the same way.
 LENGTH_UNIT = "utf16"
@@ -142,6 +143,8 @@ class Policy:
     flood: FloodSettings | None = None
     #: How Akismet requests map onto this policy (None: the defaults for its fields).
     akismet: AkismetSettings | None = None
+    #: Where the site hears of its moderators' decisions (None: no `[webhook]` section).
+    webhook: WebhookSettings | None = None
 
     @property
     def label(self) -> str:
