@@ -16,7 +16,11 @@ from flask import Blueprint, Flask, request
 from moderator import webhooks
 from moderator.auth import AdminKeys
 from moderator.flood import FloodLimiter
-from moderator.http import config, observability
+from moderator.http import (
+    admin_webhooks,  # noqa: F401 (its routes join the admin blueprint)
+    config,
+    observability,
+)
 from moderator.http.admin import admin
 from moderator.http.akismet import akismet
 from moderator.http.api import api

@@ -1,12 +1,12 @@
 """The webhook outbox: deliveries written with their decisions, claimed under a lease.
 
-A claim is one UPDATE over a sub-select of due rows. On PostgreSQL the sub-select takes
-its rows `FOR UPDATE SKIP LOCKED`, so two workers claiming at once each get different
-rows and neither waits; on SQLite every write transaction starts with BEGIN IMMEDIATE
-(see `engine`), so the one statement runs alone. A claimed row carries a random lease
-token until `lease_until`: a worker that dies mid-send leaves a lease that expires, and
-the row is claimed again (a receiver may so see a delivery twice, never none; the
-X-Moderator-Delivery id lets it drop the second).
+A claim is one transaction. On PostgreSQL it selects due rows `FOR UPDATE SKIP LOCKED`,
+so two workers claiming at once each get different rows and neither waits, then marks
+them; on SQLite it is one UPDATE over a sub-select of due rows, and every write
+transaction starts with BEGIN IMMEDIATE (see `engine`), so it runs alone. A claimed
+row carries a random lease token until `lease_until`: a worker that dies mid-send
+leaves a lease that expires, and the row is claimed again (a receiver may so see a
+delivery twice, never none; the X-Moderator-Delivery id lets it drop the second).
 """
 
 from __future__ import annotations
@@ -171,12 +171,18 @@ class WebhooksMixin:
         now = now or self._clock()
         token = uuid.uuid4().hex
         due = (select(WebhookDelivery.seq).where(_due(now))
-               .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.seq).limit(limit)
-               .with_for_update(skip_locked=True))
+               .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.seq).limit(limit))
         with self._tx() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # Lock the rows first, skipping those another claimer holds; an IN over a
+                # LIMITed sub-select may be re-planned as a rescan that takes more rows.
+                seqs = list(session.scalars(due.with_for_update(skip_locked=True)))
+                chosen: Any = WebhookDelivery.seq.in_(seqs)
+            else:  # one statement: BEGIN IMMEDIATE already keeps other writers out
+                chosen = WebhookDelivery.seq.in_(due.scalar_subquery())
             session.execute(
                 update(WebhookDelivery)
-                .where(WebhookDelivery.seq.in_(due.scalar_subquery()), _due(now))
+                .where(chosen, _due(now))
                 .values(status="sending", lease_token=token,
                         lease_until=now + timedelta(seconds=lease_seconds))
                 .execution_options(synchronize_session=False))
