@@ -19,6 +19,7 @@ from moderator.errors import ModelError, ModeratorError
 from moderator.hotswap import ModelWatcher
 from moderator.paths import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR
 from moderator.policy import PolicySet, Scorer, links, run_policy
+from moderator.policy.messages import localize
 from moderator.policy.model import Policy
 from moderator.types import Comment, Decision, Verdict, decide
 
@@ -233,7 +234,8 @@ class Moderator:
             verdict = self.hold(comment, verdict, policy)
         elif hold and verdict.decision is Decision.REJECT:
             verdict = self.keep_rejected(comment, verdict, policy)
-        return verdict
+        # Kept in English for moderators; answered in the commenter's language.
+        return localize(verdict, policy, comment.context.get("language"))
 
     def precheck(self, comment: Comment) -> Verdict:
         """What `check` would decide from the policy alone, with nothing kept or counted.
@@ -243,7 +245,8 @@ class Moderator:
         and nothing is stored for moderators.
         """
         policy = self.policies.get(comment.site)
-        return run_policy(comment, policy, self.model_for(policy))
+        verdict = run_policy(comment, policy, self.model_for(policy))
+        return localize(verdict, policy, comment.context.get("language"))
 
     def hold(self, comment: Comment, verdict: Verdict,
              policy: Policy | None = None) -> Verdict:

@@ -14,6 +14,7 @@ from moderator.policy.flood import load_flood
 from moderator.policy.incitement import CODES as INCITEMENT_CODES
 from moderator.policy.incitement import IncitementMatcher
 from moderator.policy.incitement_lexicon import load_lexicon
+from moderator.policy.messages import load_messages
 from moderator.policy.model import (
     FIELD_TYPES,
     ClassifierSettings,
@@ -96,6 +97,7 @@ def load_policy(path: Path, *, wordlist_dir: Path | None = None,
         flood=load_flood(root, fields, classifier.field),
         akismet=load_akismet(root, fields, classifier.field),
         webhook=load_webhook(root),
+        messages=load_messages(root, fields),
     )
     _check_evidence(policy)
     root.done()
