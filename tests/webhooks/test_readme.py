@@ -50,8 +50,9 @@ def test_the_readme_snippet_verifies_real_deliveries(
         assert verify(b"new-secret-0123456789", header, request.body)
         assert not verify(b"wrong-secret-0123456789", header, request.body)
         assert not verify(SECRET, header, request.body + b" ")
-        stamp = int(re.search(r"t=(\d+)", header).group(1))  # type: ignore[union-attr]
-        # A correct signature made 301 s ago: a replay, refused for its age alone.
-        assert verify(SECRET, sign([SECRET], request.body, stamp - 299), request.body)
-        assert not verify(SECRET, sign([SECRET], request.body, stamp - 301), request.body)
-    assert abs(time.time() - stamp) < 60
+        # A correct signature made well over 300 s ago: a replay, refused for its age alone
+        # (one well inside the window passes; margins wide of the clock's own progress).
+        now = int(time.time())
+        assert verify(SECRET, sign([SECRET], request.body, now - 200), request.body)
+        assert not verify(SECRET, sign([SECRET], request.body, now - 400), request.body)
+        assert not verify(SECRET, sign([SECRET], request.body, now + 400), request.body)
