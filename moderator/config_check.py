@@ -174,6 +174,33 @@ def check_widget_origins(settings: Mapping[str, Any]) -> str:
     return f"widget origins: {', '.join(sorted(origins))}"
 
 
+def check_webhooks(settings: Mapping[str, Any]) -> str:
+    """MODERATOR_WEBHOOK_SECRETS as a worker parses it, against the policies' [webhook]s:
+    a site whose webhook is enabled needs a secret (its deliveries would fail unsigned)."""
+    from moderator.policy import PolicySet
+    from moderator.webhooks import WebhookConfigError, parse_secrets
+
+    policies = PolicySet.from_path(Path(settings["POLICY_DIR"]))
+    try:
+        secrets = parse_secrets(settings.get("WEBHOOK_SECRETS"), policies.sites())
+    except WebhookConfigError as exc:
+        raise ConfigCheckError("WEBHOOK_SECRETS",
+                               str(exc).removeprefix("MODERATOR_WEBHOOK_SECRETS ")) from exc
+    hooked = [p for p in policies if p.webhook is not None and p.webhook.enabled]
+    unsigned = sorted(p.site for p in hooked if p.site not in secrets)
+    if unsigned:
+        raise ConfigCheckError("WEBHOOK_SECRETS", f"site {unsigned[0]!r} has an enabled "
+                               "[webhook] but no secret (add <site>=<secret>)")
+    if not hooked:
+        return "webhooks: none"
+    from urllib.parse import urlsplit
+
+    # Scheme and host only: a receiver's path or query may carry a token of its own.
+    shown = [f"{p.site} -> {urlsplit(p.webhook.url).scheme}://{urlsplit(p.webhook.url).netloc}"
+             for p in sorted(hooked, key=lambda p: p.site) if p.webhook is not None]
+    return f"webhooks: ok ({', '.join(shown)})"
+
+
 def check_all(settings: Mapping[str, Any], echo: Callable[[str], None]) -> None:
     """Every check in the order a worker meets them; the first failure raises."""
     echo(check_admin_keys(settings))
@@ -183,3 +210,4 @@ def check_all(settings: Mapping[str, Any], echo: Callable[[str], None]) -> None:
     echo(check_coral(settings, sites))
     echo(check_akismet_keys(settings))
     echo(check_widget_origins(settings))
+    echo(check_webhooks(settings))

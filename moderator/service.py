@@ -19,12 +19,14 @@ from moderator.errors import ModelError, ModeratorError
 from moderator.hotswap import ModelWatcher
 from moderator.paths import DEFAULT_MODELS_DIR, DEFAULT_POLICY_DIR
 from moderator.policy import PolicySet, Scorer, links, run_policy
+from moderator.policy.messages import localize
 from moderator.policy.model import Policy
 from moderator.types import Comment, Decision, Verdict, decide
 
 if TYPE_CHECKING:
     from moderator.flood import FloodLimiter
     from moderator.store import QueueItem, Store
+    from moderator.webhooks import WebhookDispatcher
 
 log = logging.getLogger(__name__)
 #: Seconds between tries to open a store that could not be opened.
@@ -91,6 +93,8 @@ class Moderator:
         #: Called after each decision and undo is committed (a site's webhook hooks in
         #: here); one that raises is logged by class and does not undo the decision.
         self.decision_listeners: list[Callable[[DecisionEvent], None]] = []
+        #: Sends the sites' webhook deliveries (`moderator.webhooks.attach` sets it).
+        self.webhooks: WebhookDispatcher | None = None
         if store is None and store_opener is not None:
             self.attach_store(store_opener)
 
@@ -230,7 +234,8 @@ class Moderator:
             verdict = self.hold(comment, verdict, policy)
         elif hold and verdict.decision is Decision.REJECT:
             verdict = self.keep_rejected(comment, verdict, policy)
-        return verdict
+        # Kept in English for moderators; answered in the commenter's language.
+        return localize(verdict, policy, comment.context.get("language"))
 
     def precheck(self, comment: Comment) -> Verdict:
         """What `check` would decide from the policy alone, with nothing kept or counted.
@@ -240,7 +245,8 @@ class Moderator:
         and nothing is stored for moderators.
         """
         policy = self.policies.get(comment.site)
-        return run_policy(comment, policy, self.model_for(policy))
+        verdict = run_policy(comment, policy, self.model_for(policy))
+        return localize(verdict, policy, comment.context.get("language"))
 
     def hold(self, comment: Comment, verdict: Verdict,
              policy: Policy | None = None) -> Verdict:
@@ -280,10 +286,13 @@ class Moderator:
 
     def decide(self, comment_id: str, decision: str, label: str, moderator: str, *,
                reason: str | None = None, note: str | None = None) -> QueueItem:
-        """Record a decision (store, label and audit log in one transaction), then tell
-        the listeners. Raises NotFound and AlreadyDecided from the store."""
+        """Record a decision (store, label, audit log and the site's webhook delivery in
+        one transaction), then tell the listeners. Raises NotFound and AlreadyDecided."""
+        from moderator.webhooks import messages
+
         item = self._queue().decide(comment_id, decision, label, moderator, reason=reason,
-                                    note=note)
+                                    note=note,
+                                    notify=messages.for_decision(self.policies, moderator))
         self._announce(DecisionEvent(decision, item, moderator))
         return item
 
@@ -291,7 +300,10 @@ class Moderator:
         """Take back `moderator`'s decision within the window; raises UndoRefused, NotFound."""
         store = self._queue()
         before = store.get(comment_id)
-        item = store.undo(comment_id, moderator, window_seconds)
+        from moderator.webhooks import messages
+
+        item = store.undo(comment_id, moderator, window_seconds,
+                          notify=messages.for_undo(self.policies, moderator))
         self._announce(DecisionEvent("undo", item, moderator, undone=before.decision))
         return item
 

@@ -206,3 +206,29 @@ def test_config_check_reads_the_coral_settings_as_the_server_does(
     exit_code, output = run(env={**valid_env(tmp_path), **coral})
     assert exit_code == code and words in output, output
     assert "=short" not in output
+
+
+def test_config_check_refuses_the_webhook_secrets_the_server_refuses(tmp_path: Path) -> None:
+    import shutil
+
+    from moderator.http import create_app
+    from moderator.http.config import ConfigError as ServerConfigError
+    from tests.webhooks.conftest import write_policy
+
+    policies = write_policy(tmp_path / "policies", "https://news.example/hooks/m?token=abc")
+    shutil.copy(FIXTURE_POLICIES / "strict.toml", policies)
+    secret = "news-webhook-secret-0123456789"
+    env = {**valid_env(tmp_path), "MODERATOR_POLICY_DIR": str(policies),
+           "MODERATOR_WEBHOOK_SECRETS": f"news={secret}"}
+    code, output = run(env=env)
+    assert code == 0 and "webhooks: ok (news -> https://news.example)" in output, output
+    assert "token=abc" not in output and secret not in output
+    for raw, words in ((f"news={secret},nwes={secret}", "'nwes', which no policy has"),
+                       ("news=short", "shorter than 16"), ("", "'news' has an enabled")):
+        env["MODERATOR_WEBHOOK_SECRETS"] = raw
+        code, output = run(env=env)
+        assert code == 1 and "MODERATOR_WEBHOOK_SECRETS" in output and words in output, output
+        assert secret not in output
+    env["MODERATOR_WEBHOOK_SECRETS"] = f"nwes={secret}"
+    with pytest.raises(ServerConfigError, match="no policy has"):  # what serving does with it
+        create_app({key.removeprefix("MODERATOR_"): value for key, value in env.items()})

@@ -13,9 +13,14 @@ from typing import Any
 
 from flask import Blueprint, Flask, request
 
+from moderator import webhooks
 from moderator.auth import AdminKeys
 from moderator.flood import FloodLimiter
-from moderator.http import config, observability
+from moderator.http import (
+    admin_webhooks,  # noqa: F401 (its routes join the admin blueprint)
+    config,
+    observability,
+)
 from moderator.http.admin import admin
 from moderator.http.akismet import akismet
 from moderator.http.api import api
@@ -82,6 +87,10 @@ def _blueprint(app: Flask, service: Moderator, settings: Mapping[str, Any]) -> B
     app.extensions[SERVICE] = service
     app.extensions[SETTINGS] = settings
     app.extensions["admin_keys"] = AdminKeys.parse(settings.get("ADMIN_KEYS"))
+    try:  # the sites' webhooks: secrets checked now, so a typo fails start-up
+        app.extensions["webhooks"] = webhooks.attach(service, settings)
+    except webhooks.WebhookConfigError as exc:
+        raise config.ConfigError(str(exc)) from exc
     limit = int(settings["MAX_BODY_BYTES"])
     parent = Blueprint(BLUEPRINT_NAME, __name__)
 

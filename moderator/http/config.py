@@ -60,7 +60,10 @@ _ENV_CASTS: dict[str, type] = {"POLICY_DIR": str, "MODELS_DIR": str, "MAX_BODY_B
                                # Coral's external moderation phase: README "Coral Talk".
                                "CORAL_SECRETS": str, "CORAL_SITES": str,
                                # The widget: README "The comment-form widget".
-                               "DEMO_SITE": str, "WIDGET_ORIGINS": str}
+                               "DEMO_SITE": str, "WIDGET_ORIGINS": str,
+                               # Sites' webhooks: site=secret pairs, README "Webhooks";
+                               # WEBHOOK_WORKER=false: this process sends none.
+                               "WEBHOOK_SECRETS": str, "WEBHOOK_WORKER": str}
 #: Settings that may not be negative.
 _NON_NEGATIVE = {"MAX_BODY_BYTES", "RETENTION_DAYS", "MAX_PENDING_PER_SITE",
                  "MAX_PENDING_PER_IP", "MAX_REJECTED_PER_SITE", "UNDO_SECONDS"}

@@ -4,7 +4,7 @@ Server-rendered HTML with one small script (no build step, nothing from a CDN), 
 sign-in with an admin key. `moderator.http.app` mounts the blueprint beside the JSON API.
 """
 
-from moderator.moderate import reports, views
+from moderator.moderate import hooks, reports, views
 from moderator.moderate.blueprint import moderate
 
-__all__ = ["moderate", "reports", "views"]
+__all__ = ["hooks", "moderate", "reports", "views"]

@@ -14,6 +14,7 @@ from moderator.policy.flood import load_flood
 from moderator.policy.incitement import CODES as INCITEMENT_CODES
 from moderator.policy.incitement import IncitementMatcher
 from moderator.policy.incitement_lexicon import load_lexicon
+from moderator.policy.messages import load_messages
 from moderator.policy.model import (
     FIELD_TYPES,
     ClassifierSettings,
@@ -27,6 +28,7 @@ from moderator.policy.model import (
 )
 from moderator.policy.tables import Table
 from moderator.policy.terms import MAX_ENTRIES_PER_RULE, TermMatcher, load_wordlist
+from moderator.policy.webhook import load_webhook
 from moderator.types import Action
 
 #: Inputs that make a backtracking-prone pattern blow up; a pattern that cannot get through
@@ -94,6 +96,8 @@ def load_policy(path: Path, *, wordlist_dir: Path | None = None,
         incitement=_load_incitement(root, fields, incitement_dir),
         flood=load_flood(root, fields, classifier.field),
         akismet=load_akismet(root, fields, classifier.field),
+        webhook=load_webhook(root),
+        messages=load_messages(root, fields),
     )
     _check_evidence(policy)
     root.done()

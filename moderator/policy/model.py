@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,8 @@ from moderator.types import Action
 if TYPE_CHECKING:
     from moderator.policy.akismet import AkismetSettings
     from moderator.policy.flood import FloodSettings
+    from moderator.policy.messages import LocalMessages
+    from moderator.policy.webhook import WebhookSettings
 
 #: The unit every length limit is counted in; the form's counter must count the same way.
 LENGTH_UNIT = "utf16"
@@ -142,6 +145,10 @@ class Policy:
     flood: FloodSettings | None = None
     #: How Akismet requests map onto this policy (None: the defaults for its fields).
     akismet: AkismetSettings | None = None
+    #: Where the site hears of its moderators' decisions (None: no `[webhook]` section).
+    webhook: WebhookSettings | None = None
+    #: The commenter's messages in other languages (`[messages.ru]`): language -> them.
+    messages: dict[str, LocalMessages] = dataclasses.field(default_factory=dict)
 
     @property
     def label(self) -> str:

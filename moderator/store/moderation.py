@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderator.store.errors import StoreError
 from moderator.store.schema import DecisionLog, HeldComment, Label
 from moderator.store.times import aware, iso
+from moderator.store.webhooks import Notify, add_outgoing
 
 if TYPE_CHECKING:
     from moderator.store.store import QueueItem
@@ -228,11 +229,14 @@ class ModerationMixin:
 
     # -- undo ------------------------------------------------------------------------------
 
-    def undo(self, comment_id: str, moderator: str, window_seconds: float) -> QueueItem:
+    def undo(self, comment_id: str, moderator: str, window_seconds: float, *,
+             notify: Notify | None = None) -> QueueItem:
         """Take back `moderator`'s own decision within `window_seconds` of taking it.
 
         The comment goes back to its queue, the label the decision made is removed (it
         never trains), and the audit log gets an `undo` row naming the decision undone.
+        `notify` (given the comment as it was decided and as it now stands) writes the
+        site's webhook message in the same transaction.
         """
         from moderator.store.store import NotFound, QueueItem
 
@@ -249,6 +253,7 @@ class ModerationMixin:
             if decided_at is None or now - decided_at > timedelta(seconds=window_seconds):
                 raise UndoRefused(comment_id, "expired")
             undone = f"{row.decision} by {row.decided_by}"
+            decided = QueueItem.from_row(row)
             back = _UNDECIDED.get(row.verdict or "review", "pending")
             won = session.execute(
                 update(HeldComment)
@@ -267,8 +272,12 @@ class ModerationMixin:
                                     score=row.score, codes=row.codes or " "))
             session.expire(row)
             row = session.scalar(select(HeldComment).where(HeldComment.id == comment_id))
-        assert row is not None
-        return QueueItem.from_row(row)
+            assert row is not None
+            item = QueueItem.from_row(row)
+            message = notify((decided, item)) if notify is not None else None
+            if message is not None:
+                add_outgoing(session, message, now)
+        return item
 
     # -- the audit log and the dashboard ---------------------------------------------------
 

@@ -159,3 +159,55 @@ class AdminSession(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_admin_sessions_expires", "expires_at"),)
+
+
+class WebhookDelivery(Base):
+    """The outbox: one message to a site's webhook, written in the transaction of the
+    decision it tells of, so neither exists without the other. Holds no comment text."""
+
+    __tablename__ = "webhook_deliveries"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: Sent as X-Moderator-Delivery: a receiver can drop a delivery it has already seen.
+    id: Mapped[str] = mapped_column(String(32), unique=True)
+    site: Mapped[str] = mapped_column(String(200))
+    #: `comment.approved`, `comment.rejected`, `comment.undone` or `ping`.
+    event: Mapped[str] = mapped_column(String(32))
+    comment_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    #: The JSON body exactly as it is signed and sent.
+    body: Mapped[str] = mapped_column(Text)
+    #: `pending` (due at next_attempt_at), `sending` (claimed until lease_until),
+    #: `delivered` or `failed` (gave up after max_attempts).
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lease_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                          nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+    __table_args__ = (Index("ix_webhook_due", "status", "next_attempt_at"),
+                      Index("ix_webhook_site_seq", "site", "seq"))
+
+
+class WebhookAttempt(Base):
+    """One try of a delivery: when, the receiver's status code or why there was none."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("webhook_deliveries.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: `timeout`, `connection refused`, `HTTP 500`...: never the receiver's answer body.
+    error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_webhook_attempts_delivery", "delivery_id", "id"),)

@@ -27,6 +27,7 @@ from moderator.store.schema import DecisionLog, HeldComment, Label
 from moderator.store.sessions import SessionsMixin
 from moderator.store.times import aware as _aware
 from moderator.store.times import iso, utcnow
+from moderator.store.webhooks import Notify, WebhooksMixin, add_outgoing
 from moderator.types import Comment, Verdict
 
 DECISIONS = {"approve": "approved", "reject": "rejected"}
@@ -160,7 +161,7 @@ class QueueItem:
         }
 
 
-class Store(LabelsMixin, AkismetMixin, ModerationMixin, SessionsMixin):
+class Store(LabelsMixin, AkismetMixin, ModerationMixin, SessionsMixin, WebhooksMixin):
     """Held comments and labels in SQLite or PostgreSQL (whatever the URL names)."""
 
     def __init__(self, engine: Engine, hash_key: bytes, retention_days: int | None = None,
@@ -266,12 +267,15 @@ class Store(LabelsMixin, AkismetMixin, ModerationMixin, SessionsMixin):
         return [QueueItem.from_row(r) for r in rows], (rows[-1].seq if more else None)
 
     def decide(self, comment_id: str, decision: str, label: str, moderator: str, *,
-               reason: str | None = None, note: str | None = None) -> QueueItem:
+               reason: str | None = None, note: str | None = None,
+               notify: Notify | None = None) -> QueueItem:
         """Record a moderator's decision, its label and its audit entry in one transaction.
 
         The first decision wins (held and checker-rejected comments can be decided);
         `reason` and `note` (to the commenter) go with a rejection. The one place a
         decision is written: `Moderator.decide` calls it for the JSON API and the page.
+        `notify` gives the site's webhook message, written into the outbox in the same
+        transaction (if it raises, nothing is recorded).
         """
         status = DECISIONS[decision]
         now = self._clock()
@@ -298,7 +302,11 @@ class Store(LabelsMixin, AkismetMixin, ModerationMixin, SessionsMixin):
                                     reason=reason, note=note,
                                     overrode=f"checker:{row.verdict or 'review'}",
                                     score=row.score, codes=row.codes or " "))
-        return QueueItem.from_row(row)
+            item = QueueItem.from_row(row)
+            message = notify(item) if notify is not None else None
+            if message is not None:
+                add_outgoing(session, message, now)
+        return item
 
     def pending(self, site: str, ip_hash: str | None = None) -> int:
         """Pending comments of one site (from one address hash, if given)."""

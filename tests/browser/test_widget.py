@@ -347,3 +347,27 @@ def test_a_site_on_another_origin(server: BrowserServer, page: Page,
         page.click("text=Send")  # nothing stops the plain form
         page.wait_for_selector("text=Thanks")
         assert len(stranger.posted) == 1
+
+
+@pytest.mark.parametrize(("lang", "phone", "required"), [
+    ("ru", "Пожалуйста, не публикуйте номера телефонов.", "Поле «Имя» обязательно."),
+    ("kk", "Телефон нөмірлерін жарияламаңыз.", "«Аты» өрісін толтыру міндетті."),
+])
+def test_the_server_s_messages_in_the_form_s_language(server: BrowserServer, page: Page,
+                                                      lang: str, phone: str,
+                                                      required: str) -> None:
+    """The form's locale goes to the pre-check as context.language: the nudge gives the
+    server's reason in that language, and the no-script post answers in it too."""
+    ready(page, server, f"?lang={lang}")
+    page.fill("#comment", "Call me on +7 701 234 5678 after six.")
+    page.fill("#name", READER["name"])
+    page.fill("#email", READER["email"])
+    page.click("button[type=submit]")
+    nudge = page.locator(".moderator-nudge")
+    nudge.wait_for()
+    assert phone in nudge.inner_text()
+    assert "Please do not post phone numbers." not in nudge.inner_text()
+    answer = server.request("POST", "/v1/precheck", {
+        "fields": {"comment": "Hello there", "name": "", "email": READER["email"]},
+        "context": {"language": lang}}).json()
+    assert [f["message"] for f in answer["findings"]] == [required]
