@@ -357,7 +357,12 @@ RULES: tuple[Rule, ...] = (
 
 def run_policy(comment: Comment, policy: Policy, model: Scorer | None = None) -> Verdict:
     """Check one comment against one policy (and model) and return the one verdict."""
-    ctx = CheckContext(comment, policy, model)
+    return verdict_of(CheckContext(comment, policy, model))
+
+
+def verdict_of(ctx: CheckContext) -> Verdict:
+    """Run every rule over `ctx` (left holding the normalised fields) and compose the verdict."""
+    policy, model = ctx.policy, ctx.model
     findings = tuple(finding for rule in RULES for finding in rule(ctx))
     field = policy.classifier.field
     comment_text = ctx.raw(field)
