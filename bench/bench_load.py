@@ -189,6 +189,8 @@ def baseline_tree(rev: str, root: Path) -> Path:
     tree = root / "baseline"
     tree.mkdir()
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    for shared in ("rules", "models"):  # this tree's, as the package finds them beside it
+        (tree / shared).symlink_to(REPO / shared, target_is_directory=True)
     return tree
 
 

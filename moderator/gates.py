@@ -69,13 +69,13 @@ _FOREIGN_SYNTAX = ("[[", "--", "&&", "||", "~~", "\\p", "\\P", "\\N", "\\X", "(?
 
 
 @lru_cache(maxsize=256)
-def min_digits(source: str) -> int:
+def min_digits(source: object) -> int:
     """How many `\\d` characters every match of the pattern `source` contains, at least.
 
     Worked out from Python's own parse of the pattern, conservatively: anything not
     surely a digit counts as none, so 0 (no gate) is always a safe answer.
     """
-    if any(token in source for token in _FOREIGN_SYNTAX):
+    if not isinstance(source, str) or any(token in source for token in _FOREIGN_SYNTAX):
         return 0
     try:
         parsed = sre_parse.parse(source)
