@@ -136,11 +136,13 @@ _LANGUAGE_REGEXES = (language._LETTER, language._CYRILLIC, language._LATIN,
                      language._KAZAKH, language._OTHER_CYRILLIC, language._NON_ENGLISH_LATIN)
 
 
+_BMP = "".join(map(chr, range(0x10000)))  # every BMP code point, lone surrogates included
+
+
 def _build_language_table() -> np.ndarray:
-    everything = "".join(map(chr, range(0x10000)))
     table = np.zeros(0x10000, dtype=np.uint8)
     for bit, pattern in enumerate(_LANGUAGE_REGEXES):
-        hits = [m.start() for m in pattern.finditer(everything)]
+        hits = [m.start() for m in pattern.finditer(_BMP)]
         table[hits] |= 1 << bit
     return table
 
@@ -174,6 +176,7 @@ def detect_language(text: str) -> str:
 SPLIT_PUNCTUATION = r"._\-‐‑–—·•*/~"
 #: A character the scan may keep (before its combining marks): shared with the normaliser.
 SPLIT_CHAR = r"[\p{L}\p{N}@$]"
+_BMP_FOLDED = _BMP.translate(_chars.LETTER_FOLD)  # the folds are one character for one
 _SEPARATOR_FIRST = regex.compile(rf"[^\S\r\n]|[{SPLIT_PUNCTUATION}]")
 _SPLIT_CHAR = regex.compile(SPLIT_CHAR)
 
@@ -186,13 +189,11 @@ def _table(pattern: regex.Pattern[str], *, either: bool = True) -> np.ndarray:
     counts for a condition the scan needs if it meets it either way (`either`), and
     for one that stops the scan only if it meets it both ways.
     """
-    table = np.zeros(_chars._ASTRAL + 1, dtype=bool)
-    for code in range(_chars._ASTRAL):
-        ch = chr(code)
-        as_is = pattern.match(ch) is not None
-        folded = pattern.match(_chars.LETTER_FOLD.get(code, ch)) is not None
-        table[code] = (as_is or folded) if either else (as_is and folded)
-    return table
+    as_is = np.zeros(_chars._ASTRAL + 1, dtype=bool)
+    as_is[[m.start() for m in pattern.finditer(_BMP)]] = True  # one-character patterns
+    folded = np.zeros(_chars._ASTRAL + 1, dtype=bool)
+    folded[[m.start() for m in pattern.finditer(_BMP_FOLDED)]] = True
+    return (as_is | folded) if either else (as_is & folded)
 
 
 _IS_SEPARATOR = _table(_SEPARATOR_FIRST)  # a separator's first or last character
