@@ -203,7 +203,7 @@ def run_servers(args: argparse.Namespace, bodies: list[str], script: Path, tmp: 
     from moderator.servertest import copy_site
 
     same = ["-k", "moderator.worker.BoundedThreadWorker", "--threads", str(THREADS),
-            "--keepalive", str(KEEPALIVE)]
+            "--keep-alive", str(KEEPALIVE)]
     results: dict[str, dict[str, float]] = {}
     port = free_port()
     results["bare"] = measure("bare", [str(bin_dir / "gunicorn"), *same, "-w",
