@@ -12,7 +12,10 @@ alone. Targets, all fed the same real comments as bench_load.py:
 * `fixed`: bench/fixed_verdict_app.py (the same app, every check replaced by one verdict);
 * `bare`: bench/bare_app.py (a bare Flask JSON endpoint).
 
-    .venv/bin/python bench/callgrind_count.py [--target checks] [--requests 100]
+    .venv/bin/python bench/callgrind_count.py [--target checks] [--requests 100] [--ungated]
+
+`--ungated` runs the target inside `moderator.gates.ungated()`: beside a gated run, what the
+gates save, in the same tree.
 
 The WSGI targets are called with a plain environ as gunicorn builds one; the same for
 each, so differences are the apps' own. Needs valgrind (Debian package `valgrind`).
@@ -41,14 +44,15 @@ def available() -> bool:
 
 
 def count(target: str, requests: int = 100, warm: int = 30, *, python: str = sys.executable,
-          env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
+          env: dict[str, str] | None = None, cwd: Path | None = None,
+          ungated: bool = False) -> float:
     """Instructions per request of `target`, from one callgrind run of this script."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         command = ["valgrind", "--tool=callgrind", "--dump-before=getppid",
                    f"--callgrind-out-file={out}", python, str(Path(__file__).resolve()),
                    "--inside", "--target", target, "--requests", str(requests),
-                   "--warm", str(warm)]
+                   "--warm", str(warm), *(["--ungated"] if ungated else [])]
         subprocess.run(command, check=True, env={**os.environ, **(env or {})}, cwd=cwd,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         measured = Path(f"{out}.2").read_text(encoding="utf-8", errors="replace")
@@ -129,11 +133,15 @@ def _target(name: str, tmp: Path) -> Callable[[bytes], None]:
     return check
 
 
-def _inside(target: str, requests: int, warm: int) -> None:
-    import logging
+def _inside(target: str, requests: int, warm: int, ungated: bool) -> None:
+    from contextlib import nullcontext
 
-    logging.getLogger("moderator.requests").disabled = False
-    with tempfile.TemporaryDirectory() as tmp:
+    reference: Any = nullcontext()
+    if ungated:
+        from moderator.gates import ungated as reference_run
+
+        reference = reference_run()
+    with tempfile.TemporaryDirectory() as tmp, reference:
         call = _target(target, Path(tmp))
         bodies = _bodies(warm + requests)
         for body in bodies[:warm]:
@@ -149,15 +157,18 @@ def main() -> int:
     parser.add_argument("--target", choices=TARGETS, default="checks")
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--warm", type=int, default=30)
+    parser.add_argument("--ungated", action="store_true",
+                        help="run with every gate off (moderator.gates.ungated)")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inside:
-        _inside(args.target, args.requests, args.warm)
+        _inside(args.target, args.requests, args.warm, args.ungated)
         return 0
     if not available():
         print("valgrind is not installed (Debian: apt-get install valgrind)", file=sys.stderr)
         return 2
-    print(f"{args.target}: {count(args.target, args.requests, args.warm) / 1000:,.0f}k "
+    per_request = count(args.target, args.requests, args.warm, ungated=args.ungated)
+    print(f"{args.target}{' (ungated)' if args.ungated else ''}: {per_request / 1000:,.0f}k "
           "instructions per request")
     return 0
 
