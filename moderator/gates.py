@@ -49,7 +49,7 @@ def active() -> bool:
 # `links.link_bound` counts "://", "www." and "<letter|digit|->.<letter><letter>": each of
 # them has "://", a "w" before a dot or a letter after one. A text with none of these has a
 # bound of 0, so the link finder is never needed.
-_DOT_NEAR = regex.compile(r"[wW]\.|\.\p{L}")
+_DOT_NEAR = regex.compile(r"w\.|\.\p{L}", regex.IGNORECASE)  # the finder's own flags
 
 
 def may_hold_link(text: str) -> bool:
@@ -81,7 +81,39 @@ def min_digits(source: object) -> int:
         parsed = sre_parse.parse(source)
     except (re.error, RecursionError, OverflowError, ValueError):
         return 0
+    if _has_literal(list(parsed), _AMBIGUOUS):
+        return 0
     return _min_digits(list(parsed))
+
+
+#: `[` and `{` read as plain characters by Python's parser may mean a nested set or a
+#: fuzzy constraint (`{e<=1}`) to `regex`: a pattern that has them gets no gate.
+_AMBIGUOUS = frozenset({ord("["), ord("{")})
+
+
+def _has_literal(items: list[tuple[object, object]], codes: frozenset[int]) -> bool:
+    """Does the parse tree hold one of `codes` as a literal anywhere (sets included)?"""
+    for op, arg in items:
+        if op is sre_c.LITERAL and arg in codes:
+            return True
+        children: list[object] = []
+        if op is sre_c.IN:
+            children = [list(arg)]  # type: ignore[call-overload]
+        elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, sre_c.POSSESSIVE_REPEAT):
+            children = [list(arg[2])]  # type: ignore[index]
+        elif op is sre_c.SUBPATTERN:
+            children = [list(arg[-1])]  # type: ignore[index]
+        elif op is sre_c.ATOMIC_GROUP:
+            children = [list(arg)]  # type: ignore[call-overload]
+        elif op is sre_c.BRANCH:
+            children = [list(branch) for branch in arg[1]]  # type: ignore[index]
+        elif op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
+            children = [list(arg[1])]  # type: ignore[index]
+        elif op is sre_c.GROUPREF_EXISTS:
+            children = [list(part) for part in arg[1:] if part is not None]  # type: ignore[index]
+        if any(_has_literal(child, codes) for child in children):  # type: ignore[arg-type]
+            return True
+    return False
 
 
 def _is_digit_set(items: list[tuple[object, object]]) -> bool:

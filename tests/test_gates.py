@@ -31,7 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
 PHONE = r"(?<!\d)(?:\+?\d[\s\-()]{0,2}){10,14}(?!\d)"
 LINK_PIECES = ["http://", "www.", "WWW.", "example", ".com", ".рф", "пример", "a", ".", "/",
-               ":", " ", "\n", "x.y", "1.2", "e.g.", "w.", "mailto:", "end.Next", "-.", "ab"]
+               ":", " ", "\n", "x.y", "1.2", "e.g.", "w.", "mailto:", "end.Next", "-.", "ab",
+               "\u0345", "\u212a", "ẘ", "W"]
 TEXT_PIECES = ["j", "i", "h", "a", "d", " ", ".", "-", "_", "·", "*", "/", "~", "  ", " . ",
                "с", "м", "е", "р", "т", "ь", "і", "ә", "é", "\u0301", "1", "@", "$", "!",
                "word", "слово", "\u00a0", "\t", "\n", "ї", "ñ", "٣", "𝐣", "İ"]
@@ -66,6 +67,7 @@ def test_no_link_candidate_means_a_bound_of_zero(text: str) -> None:
     (PHONE, 10), (r"\d{3}-\d{4}", 7), (r"\d{3}|a\d", 1), (r"[0-9]{4}", 4), (r"[0-z]{4}", 0),
     (r"(?:\d\d)+", 2), (r"\d*x", 0), (r"(\d)\1", 1), (r"[^\d]\d", 1), (r"[\p{Nd}]{5}", 0),
     (r"[[0-9]--[5]]{3}", 0), (r"(?>\d{2})", 2), (r"7{3}", 3), (r"(", 0),
+    (r"[0-9[x]5]", 0), (r"(?:12345){e<=1}", 0), (r"\d{2}\{", 0), (r"\d\d(?=[a\[])", 0),
 ])
 def test_min_digits_is_never_above_what_a_match_needs(source: str, digits: int) -> None:
     assert gates.min_digits(source) == digits
