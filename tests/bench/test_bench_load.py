@@ -16,7 +16,8 @@ REAL = (REPO / "tests" / "fixtures" / "wrk" / "bare_2s.txt").read_text(encoding=
 
 def test_parse_wrk_reads_a_real_report() -> None:
     assert parse_wrk(REAL) == {"rps": 1180.17, "p50_ms": 4.40, "p99_ms": 38.96,
-                               "requests": 2376, "errors": 0}
+                               "requests": 2376, "errors": 0, "non_2xx": 0,
+                               "socket_errors": 0}
 
 
 def test_a_stdev_column_ending_in_50_percent_is_not_the_median() -> None:
@@ -32,7 +33,8 @@ def test_errors_add_non_2xx_and_socket_errors() -> None:
     report = REAL.replace(
         "Requests/sec:", "  Socket errors: connect 1, read 2, write 0, timeout 3\n"
         "  Non-2xx or 3xx responses: 4\nRequests/sec:")
-    assert parse_wrk(report)["errors"] == 10
+    parsed = parse_wrk(report)
+    assert (parsed["errors"], parsed["non_2xx"], parsed["socket_errors"]) == (10, 4, 6)
 
 
 def test_a_report_without_a_latency_distribution_is_refused() -> None:
