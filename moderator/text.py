@@ -40,7 +40,7 @@ from functools import lru_cache
 import numpy as np
 import regex
 
-from moderator import _chars
+from moderator import _chars, gates
 from moderator._chars import (
     ASCII_LETTER,
     CYRILLIC,
@@ -120,8 +120,8 @@ _INVISIBLE = regex.compile(
     r"[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Cc}--[\t\n\r\f\v]]+", regex.V1
 )
 _NON_ASCII_RUN = regex.compile(r"(?:[\x00-\x7f](?=\p{M}))?[^\x00-\x7f]+")
-_X = r"[\p{L}\p{N}@$]\p{M}*"
-_SEP = r"[^\S\r\n]{0,2}[._\-‐‑–—·•*/~][^\S\r\n]{0,2}|[^\S\r\n]{1,3}"
+_X = rf"{gates.SPLIT_CHAR}\p{{M}}*"
+_SEP = rf"[^\S\r\n]{{0,2}}[{gates.SPLIT_PUNCTUATION}][^\S\r\n]{{0,2}}|[^\S\r\n]{{1,3}}"
 _SPLIT = regex.compile(
     rf"(?<![\p{{L}}\p{{M}}\p{{N}}@$]){_X}({_SEP}){_X}(?:\1{_X})+(?![\p{{L}}\p{{M}}\p{{N}}])"
 )
@@ -183,7 +183,7 @@ def normalize_uncached(text: str) -> NormalizedText:
     if folds.size:
         state = (_replace_at(state[0], folds, _chars.LETTER_FOLD), state[1], state[2])
     joined = False
-    if _may_be_split(cls):
+    if _may_be_split(codes, cls):
         before = state[0]
         state = _rewrite(state, _SPLIT.finditer(before), _join_split)
         joined = len(state[0]) < len(before)  # a join drops separators, nothing else does
@@ -208,8 +208,16 @@ def _replace_at(text: str, positions: np.ndarray, table: dict[int, str]) -> str:
     return "".join(chars)
 
 
-def _may_be_split(cls: np.ndarray) -> bool:
-    """Are there two stand-alone letters within six characters of each other (`j i h`)?"""
+def _may_be_split(codes: np.ndarray, cls: np.ndarray) -> bool:
+    """Can the letter-joining scan find anything? Most comments say no here, cheaply.
+
+    `gates.may_join` asks for three evenly spaced characters with separators; where it
+    has no opinion (combining marks) or is off (`gates.ungated`), the looser test below:
+    two stand-alone letters within six characters of each other (`j i h`).
+    """
+    strict = gates.may_join(codes, cls)
+    if strict is not None:
+        return strict
     x = (cls & (LETTER | DIGIT)).astype(bool)
     x[np.flatnonzero(cls & SYMBOL)] = True
     tok = (cls & TOKEN).astype(bool)

@@ -8,6 +8,7 @@ starts, so /metrics adds up every worker.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -26,6 +27,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from pythonjsonlogger.core import merge_record_extra
 from pythonjsonlogger.json import JsonFormatter
 
 from moderator.types import Verdict
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 LOGGER_NAME = "moderator.requests"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = regex.compile(r"[A-Za-z0-9._-]{1,64}")
+_LOG = logging.getLogger(LOGGER_NAME)
 
 
 class Metrics:
@@ -109,12 +112,44 @@ def render_metrics() -> Response:
     return Response(payload, mimetype=CONTENT_TYPE_LATEST)
 
 
+class RequestLogFormatter(JsonFormatter):
+    """`JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")`, byte for byte,
+    without its general machinery for the one kind of record every request logs.
+
+    A plain record (a string message, no exception or stack) is built here: the four
+    fields, then the record's extras exactly as JsonFormatter merges them, through one
+    JSON encoder made once. Anything else goes the general way. Worth it because every
+    request pays for this line (about a fifth of the HTTP layer's own cost).
+    """
+
+    FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+    def __init__(self) -> None:
+        super().__init__(self.FORMAT)
+        self._encoder = json.JSONEncoder(ensure_ascii=True)
+        self._plain = self._required_fields == ["asctime", "levelname", "name", "message"]
+
+    def format(self, record: logging.LogRecord) -> str:
+        if (not self._plain or record.exc_info or record.exc_text or record.stack_info
+                or not isinstance(record.msg, str) or self.prefix):
+            return super().format(record)
+        record.message = record.getMessage()
+        record.asctime = self.formatTime(record, self.datefmt)
+        data: dict[str, Any] = {"asctime": record.asctime, "levelname": record.levelname,
+                                "name": record.name, "message": record.message}
+        merge_record_extra(record, data, reserved=self._skip_fields)
+        try:
+            return self._encoder.encode(data)
+        except (TypeError, ValueError):  # a value only JsonFormatter's encoder knows
+            return super().format(record)
+
+
 def configure_logging() -> logging.Logger:
     """JSON lines on stderr for the request logger (idempotent across app instances)."""
     logger = logging.getLogger(LOGGER_NAME)
     if not logger.handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(RequestLogFormatter())
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
@@ -144,7 +179,7 @@ def _after(response: Response) -> Response:
         fields.update(site=g.get("site"), decision=verdict.decision.value,
                       codes=[f.code for f in verdict.findings], policy=verdict.policy,
                       model=verdict.model)
-    logging.getLogger(LOGGER_NAME).info("request", extra=fields)
+    _LOG.info("request", extra=fields)
     return response
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
 
-from moderator import language
+from moderator import gates
 from moderator.policy.fields import email_problem, form_value, utf16_length
 from moderator.policy.links import find_links, link_bound
 from moderator.policy.model import Policy
@@ -204,8 +204,11 @@ def check_patterns(ctx: CheckContext) -> list[Finding]:
         for name in ctx.content_fields(rule.fields):
             text = ctx.normalized(name)
             try:
-                hits = [m.span() for m in
-                        rule.pattern.finditer(text.text, timeout=ctx.regex_time_left())]
+                timeout = ctx.regex_time_left()  # first: a spent budget holds, gated or not
+                if gates.active() and gates.fewer_digits(
+                        text.text, gates.min_digits(rule.pattern.pattern)):
+                    continue  # too few digits for any match (a phone number needs ten)
+                hits = [m.span() for m in rule.pattern.finditer(text.text, timeout=timeout)]
             except TimeoutError:
                 findings.append(_timeout_finding(ctx, name, rule.name))
                 continue
@@ -253,6 +256,8 @@ def check_links(ctx: CheckContext) -> list[Finding]:
         return []
     findings = []
     for name in ctx.content_fields(rule.fields):
+        if gates.active() and not gates.may_hold_link(ctx.raw(name)):
+            continue  # no "://", no dot beside a letter: not one link candidate
         if link_bound(ctx.raw(name)) <= rule.max_links:
             continue  # cannot be over the limit: skip the (slow) link finder
         links = find_links(ctx.raw(name))
@@ -352,14 +357,23 @@ RULES: tuple[Rule, ...] = (
 
 def run_policy(comment: Comment, policy: Policy, model: Scorer | None = None) -> Verdict:
     """Check one comment against one policy (and model) and return the one verdict."""
-    ctx = CheckContext(comment, policy, model)
+    return verdict_of(CheckContext(comment, policy, model))
+
+
+def verdict_of(ctx: CheckContext) -> Verdict:
+    """Run every rule over `ctx` (left holding the normalised fields) and compose the verdict."""
+    policy, model = ctx.policy, ctx.model
     findings = tuple(finding for rule in RULES for finding in rule(ctx))
-    comment_text = ctx.raw(policy.classifier.field)
+    field = policy.classifier.field
+    comment_text = ctx.raw(field)
+    # An over-limit comment is rejected for its length alone: no rule read it, and
+    # detecting its language would cost more than every other step (null, as if empty).
+    detect = comment_text.strip() and field not in ctx.over_limit
     return Verdict(
         decision=decide(findings),
         findings=findings,
         scores=dict(ctx.scores),
         policy=policy.label,
         model=model.version if model is not None and policy.classifier.enabled else None,
-        language=language.detect(comment_text) if comment_text.strip() else None,
+        language=gates.detect_language(comment_text) if detect else None,
     )

@@ -106,3 +106,35 @@ def test_unknown_methods_share_one_metrics_label(client: FlaskClient) -> None:
     text = client.get("/metrics").get_data(as_text=True)
     assert 'method="other",status="405"' in text
     assert "FROB" not in text and "XYZZY" not in text
+
+
+@pytest.mark.parametrize("extra", [
+    {"request_id": "req-1", "method": "POST", "endpoint": "/v1/check", "status": 200,
+     "duration_ms": 1.234, "site": "default", "decision": "review",
+     "codes": ["banned.word", "links.too_many"], "policy": "default@1", "model": None},
+    {"request_id": "é\u2028\"q\"", "status": 404, "duration_ms": 0.5, "codes": []},
+    {},
+])
+def test_request_log_formatter_writes_what_json_formatter_writes(extra: dict) -> None:
+    from moderator.http.observability import RequestLogFormatter
+
+    record = logging.getLogger(LOGGER_NAME).makeRecord(
+        LOGGER_NAME, logging.INFO, __file__, 1, "request", (), None, extra=extra)
+    reference = JsonFormatter(RequestLogFormatter.FORMAT).format(record)
+    assert RequestLogFormatter().format(record) == reference
+    assert json.loads(reference)["message"] == "request"
+
+
+def test_request_log_formatter_takes_the_general_way_for_exceptions() -> None:
+    from moderator.http.observability import RequestLogFormatter
+
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        record = logging.getLogger(LOGGER_NAME).makeRecord(
+            LOGGER_NAME, logging.ERROR, __file__, 1, "failed %s", ("x",), sys.exc_info())
+    line = RequestLogFormatter().format(record)
+    assert line == JsonFormatter(RequestLogFormatter.FORMAT).format(record)
+    assert "ValueError" in json.loads(line)["exc_info"]

@@ -79,6 +79,22 @@ def test_length(strict: Policy, comment: str, decision: Decision, expected: list
     assert_result(check(strict, comment=comment), decision, expected)
 
 
+def test_an_over_limit_comment_is_read_by_no_content_rule_and_not_detected() -> None:
+    """Rejected for its length alone: no word list, pattern, link count, classifier (no
+    model here, which would otherwise hold it as unavailable) or language detection."""
+    policy = load_policy(Path(__file__).resolve().parents[2] / "rules" / "policies"
+                         / "default.toml")
+    bad = "kill them all, call +1 555 123 4567, see a.com b.org c.net d.io. Это текст. "
+    comment = (bad * (30_000 // len(bad) + 1))[:30_000]
+    verdict = run_policy(Comment({"comment": comment, "name": "Ann",
+                                  "email": "ann@example.com"}, "default"), policy, None)
+    assert_result(verdict, Decision.REJECT, [("comment.too_long", "comment", None)])
+    assert verdict.language is None and verdict.scores == {}
+    within = run_policy(Comment({"comment": bad, "name": "Ann", "email": "ann@example.com"},
+                                "default"), policy, None)
+    assert within.language == "en" and len(within.findings) > 1  # the same text, in limits
+
+
 def test_length_finding_carries_numbers(strict: Policy) -> None:
     finding = check(strict, comment="x" * 25).findings[0]
     assert dict(finding.detail) == {"length": 25, "limit": 20}
@@ -153,7 +169,9 @@ def test_regex_timeout_follows_failure_policy(strict: Policy) -> None:
     fields = dict(strict.fields)
     fields["comment"] = dataclasses.replace(fields["comment"], max_length=None)
     policy = dataclasses.replace(strict, patterns=(slow,), fields=fields)
-    verdict = check(policy, comment="ab" * 2000)
+    # A digit (apart: `ab1` would be leetspeak) and a last character that fails the match;
+    # without a digit the pattern cannot match, and the digit gate rightly skips it.
+    verdict = check(policy, comment="ab" * 2000 + " 1!")
     assert [f.code for f in verdict.findings] == ["system.regex_timeout"]
     assert verdict.decision is Decision.REJECT  # the fixture's failure policy says reject
 
