@@ -60,6 +60,8 @@ _NEGATION_REACH = 3
 #: How near its noun a "noun verb" pair's verb must stand: `carry out attacks`.
 _LIGHT_REACH = 2
 _CALLING_REACH = 3
+#: "Take up arms and kill ...": at most this many words from the clause's opening verb.
+_COORDINATED_REACH = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +259,7 @@ class _Walker:
         self.lex = lex
         #: The martyr stems that occur in the text at all: no other can start a word here.
         self._stems = tuple(stem for stem in lex.martyrs.stems if stem in stems)
-        self._reported: bool | None = None
+        self._reported: list[int] | None = None
 
     def hits(self) -> list[Hit]:
         found = []
@@ -326,6 +328,25 @@ class _Walker:
             lo -= 1
             if _phrase_ends(doc.words, lo + 1, lex.calling):
                 return not self._negated(lo)
+        return self._coordinated(i)
+
+    def _coordinated(self, i: int) -> bool:
+        """A base verb joined by `and`/`then` to an imperative that opens its clause: "Rise
+        up and kill", "take up arms and slaughter" (but "they take up arms and kill" is a
+        description: its clause opens with a subject). The opener may follow a calling
+        word: "let's go out and kill"."""
+        doc, lex = self.doc, self.lex
+        if not lex.openers or not _phrase_ends(doc.words, i, lex.coordinators):
+            return False
+        lo = i
+        while lo > 0 and not doc.starts_clause(lo):
+            lo -= 1
+        if i - lo > _COORDINATED_REACH:
+            return False
+        words = doc.words
+        for k in range(lo, i):
+            if words[k] in lex.openers or lex.violence.get(words[k]) is Form.BASE:
+                return k == lo or _phrase_ends(words, k, lex.calling)
         return False
 
     def _negated(self, i: int) -> bool:
@@ -344,7 +365,7 @@ class _Walker:
         doc, lex = self.doc, self.lex
         after = None
         for k in range(i + 1, min(i + 1 + lex.after, len(doc.words))):
-            if blocked and doc.words[k] in lex.blockers:
+            if blocked and doc.words[k] in lex.blockers and not self._unblocked(k):
                 break
             if wanted.has(doc.words[k]):
                 after = k
@@ -359,18 +380,29 @@ class _Walker:
         object_first = lex.before > lex.after
         return before if (i - before, not object_first) <= (after - i, object_first) else after
 
+    def _unblocked(self, k: int) -> bool:
+        """Is the blocker at `k` the first or last word of an unblocking phrase ("at least")?"""
+        words, phrases = self.doc.words, self.lex.unblocking
+        return bool(phrases) and (_phrase_ends(words, k + 1, phrases)
+                                  or _phrase_ends(words, k + 2, phrases))
+
     def _death_target(self, i: int) -> int | None:
+        """A target in the short clause of a "death" word; "Death to the police and death
+        to the judges!" is two clauses, each cut at the next "death"."""
+        words, death = self.doc.words, self.lex.death
         clause = self.doc.clause_range(i)
-        if len(clause) > _DEATH_CLAUSE:
+        lo = clause.start if not any(words[k] in death for k in range(clause.start, i)) else i
+        hi = next((k for k in range(i + 1, clause.stop) if words[k] in death), clause.stop)
+        if hi - lo > _DEATH_CLAUSE:
             return None
-        for k in clause:
-            if k != i and self.lex.targets.has(self.doc.words[k]):
+        for k in range(lo, hi):
+            if k != i and self.lex.targets.has(words[k]):
                 return k
         return None
 
     def _praise(self, i: int) -> int | None:
         doc, lex = self.doc, self.lex
-        reach = max(lex.before, lex.after) + 1
+        reach = lex.praise_reach
         for k in range(max(i - reach, 0), min(i + reach + 1, len(doc.words))):
             if k != i and lex.praise.has(doc.words[k]):
                 lo, hi = min(i, k), max(i, k)
@@ -383,13 +415,16 @@ class _Walker:
         return None
 
     def _stands(self, i: int, j: int) -> bool:
-        """Not quoted and not reported: no reporting word anywhere in the sentence."""
+        """Not quoted and not reported: no reporting word in the sentence, but for one that
+        opens a relative clause past the hit ("the judges who jailed our brothers")."""
         doc, lex = self.doc, self.lex
         if doc.quoted(i) or doc.quoted(j):
             return False
         if self._reported is None:  # once per sentence, not per candidate hit
-            self._reported = any(map(lex.reporting.has, doc.words))
-        return not self._reported
+            self._reported = [k for k, word in enumerate(doc.words) if lex.reporting.has(word)]
+        end = max(i, j)
+        words, relative = doc.words, lex.relative
+        return all(k > end and k > 0 and words[k - 1] in relative for k in self._reported)
 
 
 def _phrase_ends(words: list[str], end: int, phrases: dict[str, tuple[Phrase, ...]]) -> bool:

@@ -30,6 +30,8 @@ from moderator.policy.incitement_forms import GRAMMARS, Form, fold, noun_forms, 
 LISTS = ("violence", "targets", "join", "groups", "martyrs", "praise", "reporting")
 _MAX_LIST_BYTES = 64 * 1024
 _MAX_WINDOW = 8
+#: A martyr word's praise may stand past a relative clause: a wider window.
+_MAX_PRAISE_REACH = 12
 _MIN_STEM = 3
 Phrase = tuple[str, ...]
 
@@ -100,6 +102,17 @@ class Lexicon:
     death: frozenset[str]
     #: Words that end the object of a verb (`attack on police` is a noun phrase, not a call).
     blockers: frozenset[str]
+    #: "take up arms *and* kill": a base verb after one of these (keyed by last word) is a
+    #: call when its clause opens with one of `openers` (an imperative by its place).
+    coordinators: dict[str, tuple[Phrase, ...]]
+    openers: frozenset[str]
+    #: Phrases that hold a blocker but end no object: "kill *at least* one", "all *of* the".
+    unblocking: dict[str, tuple[Phrase, ...]]
+    #: "Execute the judges *who jailed* our brothers": a reporting word right after one of
+    #: these, past the hit, describes the target and does not make the sentence a report.
+    relative: frozenset[str]
+    #: How far from a martyr word its praise word may stand (a relative clause between).
+    praise_reach: int
     #: The cheap test run on every comment: any of these words, or any of these substrings.
     triggers: frozenset[str]
     trigger_stems: tuple[str, ...]
@@ -165,6 +178,11 @@ def _build(folder: Path, lang: str) -> Lexicon:
         necessity=_word_set("listed", grammar_file, [(0, w) for w in settings.words("necessity")]),
         death=death,
         blockers=frozenset(fold(w) for w in settings.words("blockers")),
+        coordinators=_by_last_word(settings.words("coordinators")),
+        openers=frozenset(fold(w) for w in settings.words("openers")),
+        unblocking=_by_last_word(settings.words("unblocking")),
+        relative=frozenset(fold(w) for w in settings.words("relative")),
+        praise_reach=settings.window("praise_reach", max(before, after) + 1, _MAX_PRAISE_REACH),
         triggers=frozenset(violence) | frozenset(light) | frozenset(join) | martyrs.words
         | death,
         trigger_stems=martyrs.stems,
@@ -195,10 +213,10 @@ class _Settings:
             raise self._error(key, f"must be one of {', '.join(allowed)}")
         return str(value)
 
-    def window(self, key: str) -> int:
-        value = self._data.pop(key, 4)
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _MAX_WINDOW:
-            raise self._error(key, f"must be a whole number from 0 to {_MAX_WINDOW}")
+    def window(self, key: str, default: int = 4, most: int = _MAX_WINDOW) -> int:
+        value = self._data.pop(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= most:
+            raise self._error(key, f"must be a whole number from 0 to {most}")
         return value
 
     def words(self, key: str) -> list[str]:

@@ -69,6 +69,30 @@ def found(matcher: IncitementMatcher, text: str) -> list[tuple[str, str, str]]:
         ("He is a martyr in paradise", [("glorification", "en", "martyr in paradise")]),
         ("Слава шахидам!", [("glorification", "ru", "Слава шахидам")]),
         ("Шейіттер жұмақта", [("glorification", "kk", "Шейіттер жұмақта")]),
+        # A base verb joined to an imperative that opens its clause.
+        ("Brothers, take up arms and kill the unbelievers wherever you find them.",
+         [("violence", "en", "kill the unbelievers")]),
+        ("Let us rise up and slaughter the infidels",
+         [("violence", "en", "slaughter the infidels")]),
+        ("Burn the car and hang the officials", [("violence", "en", "hang the officials")]),
+        # A blocker inside a quantifier ends no object.
+        ("Every Muslim has to kill at least one crusader",
+         [("violence", "en", "kill at least one crusader")]),
+        ("Kill all of the cops", [("violence", "en", "Kill all of the cops")]),
+        # Two "death to" clauses in one.
+        ("Death to the police and death to the judges!",
+         [("violence", "en", "Death to the police"), ("violence", "en", "death to the judges")]),
+        # A reporting word in a relative clause after the hit describes the target.
+        ("Time to execute the judges who jailed our brothers.",
+         [("violence", "en", "execute the judges")]),
+        ("Казните судей, которые осудили наших братьев.",
+         [("violence", "ru", "Казните судей")]),
+        # A martyr word and its praise across a relative clause.
+        ("The shaheed who blew himself up at the checkpoint is in jannah now",
+         [("glorification", "en",
+           "shaheed who blew himself up at the checkpoint is in jannah")]),
+        # Kazakh converb + auxiliary.
+        ("Полицейлерді атып тастаңдар.", [("violence", "kk", "Полицейлерді атып тастаңдар")]),
     ],
 )
 def test_calls_are_found_with_spans_into_the_typed_text(
@@ -108,6 +132,15 @@ def test_calls_are_found_with_spans_into_the_typed_text(
         "Жасаңдар жақсы істер, полицейлерге рақмет.",
         "Смерть полицейского потрясла весь наш маленький город.",
         "The death of a police officer shocked the town.",
+        # Joined verbs whose clause opens with a subject, a negation, or a report.
+        "They take up arms and kill the unbelievers.",
+        "The film follows rebels who take up arms and kill the unbelievers.",
+        "Don't take up arms and kill the police.",
+        "Police say militants take up arms and kill unbelievers.",
+        "Take the bus and kill some time in the old town.",
+        # A relative clause before the call does not lift the report.
+        "The man who posted that we must kill the cops was arrested.",
+        "He was arrested after writing that we should burn down the police station.",
     ],
 )
 def test_reports_quotes_negations_and_idioms_are_left_alone(
