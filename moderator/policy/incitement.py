@@ -401,10 +401,19 @@ class _Walker:
         return None
 
     def _praise(self, i: int) -> int | None:
+        """The praise word near a martyr word: within the window, or within `praise_reach`
+        in the martyr word's own clause ("the shaheed who blew himself up ... is in jannah";
+        not past a comma: "shaheed go to firdaus, the highest level of jannah")."""
         doc, lex = self.doc, self.lex
-        reach = lex.praise_reach
+        near = max(lex.before, lex.after) + 1
+        reach = max(lex.praise_reach, near)
+        clause: range | None = None
         for k in range(max(i - reach, 0), min(i + reach + 1, len(doc.words))):
             if k != i and lex.praise.has(doc.words[k]):
+                if abs(k - i) > near:
+                    clause = clause or doc.clause_range(i)
+                    if k not in clause:
+                        continue
                 lo, hi = min(i, k), max(i, k)
                 if any(self._negated(m) for m in range(lo, hi + 1)):
                     return None
@@ -429,7 +438,7 @@ class _Walker:
 
 def _phrase_ends(words: list[str], end: int, phrases: dict[str, tuple[Phrase, ...]]) -> bool:
     """Does one of `phrases` (keyed by their last word) end just before index `end`?"""
-    if end < 1:
+    if not 0 < end <= len(words):
         return False
     for phrase in phrases.get(words[end - 1], ()):
         start = end - len(phrase)

@@ -140,6 +140,9 @@ def test_calls_are_found_with_spans_into_the_typed_text(
         "Take the bus and kill some time in the old town.",
         # A relative clause before the call does not lift the report.
         "The man who posted that we must kill the cops was arrested.",
+        # A blocker as the last word (an unblocking phrase would run past the end).
+        "Kill time at",
+        "kill the at",
         "He was arrested after writing that we should burn down the police station.",
     ],
 )
