@@ -5,14 +5,12 @@ a verb in a *calling* form (imperative, "let's", "must", a command infinitive, K
 "-у керек") with a target within a few words is a call, and not when it stands inside
 quotes or in a sentence that reports what someone said.
 
-Speed is the design: the text the engine already normalised is split into words once
-(`str.split` after the separators are made spaces; see `_words`), and one set
-intersection over every language's trigger words (plus a substring search per martyr
-stem) tells whether any trigger is there at all. Nearly every comment stops there; the
-rest must also hold the word each trigger needs (a target, a group, a praise word), and
-only the sentences around a trigger are split again with positions and walked. Nothing
-here calls a morphological analyser: the forms were all made at load
-(`incitement_forms.py`).
+Speed is the design: one Aho-Corasick automaton (ahocorasick-rs, in Rust) over every
+language's trigger words finds each trigger in the text in one pass, plus a substring
+search per martyr stem. Nearly every comment stops there; for the rest only the sentences
+around a trigger (in text order, every one) are split into words with positions and
+walked, so a partner word is looked for only in a trigger's window. Nothing here calls a
+morphological analyser: the forms were all made at load (`incitement_forms.py`).
 
 * `incitement.violence`: a violence verb in a calling form with a target in the window,
   or a short "death to ..." clause with a target;
@@ -27,25 +25,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
 
+from ahocorasick_rs import AhoCorasick, MatchKind
+
 from moderator.policy.incitement_forms import Form
 from moderator.policy.incitement_lexicon import Lexicon, Phrase, WordSet
 
 CODES = ("violence", "recruitment", "glorification")
 _WORD = re.compile(r"\w+")
-#: Every ASCII character `\w` does not match, made a space.
-_ASCII_SEPARATORS = str.maketrans(
-    {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")})
-#: The same, for the UTF-8 bytes of any text (a multi-byte character has no byte < 128).
-_ASCII_SEPARATOR_BYTES = bytes(
-    32 if c < 128 and not (chr(c).isalnum() or chr(c) == "_") else c for c in range(256))
-#: Non-ASCII marks between words in most Russian and Kazakh comments: made spaces before
-#: the split, so their words need no regex.
-_COMMON_SEPARATORS = "«»—–“”„’‘…"
 _CLAUSE_BREAK = frozenset(".!?;\n,:—–([«»\"“”„‘")
 _SENTENCE_MARKS = ".!?;\n"
 _SENTENCE_MARK = re.compile("[.!?;\n]")
-#: A needle found more often than this is not looked for further (its sentences are enough).
-_MAX_POSITIONS = 64
 #: Quote marks count within this many characters of a word (a stray one covers no more).
 _QUOTE_REACH = 600
 _QUOTE_PAIRS = (("«", "»"), ("“", "”"), ("„", "“”"), ("‘", "’"))
@@ -81,9 +70,14 @@ class IncitementMatcher:
 
     def __init__(self, lexicons: Sequence[Lexicon]) -> None:
         self.lexicons = tuple(lexicons)
-        #: Every language's trigger words in one set, and their stems: one look-up and a
-        #: few substring searches decide for nearly every comment.
-        self._triggers = frozenset().union(*(lex.triggers for lex in self.lexicons))
+        #: Every language's trigger words (only whole `\\w+` words can match a word).
+        triggers = sorted(w for w in frozenset().union(*(lex.triggers for lex in self.lexicons))
+                          if _WORD.fullmatch(w))
+        #: One automaton finds every trigger in one pass (in Rust); leftmost-longest, so a
+        #: word that is a trigger is found whole (see `_trigger_positions`).
+        self._automaton = AhoCorasick(triggers, matchkind=MatchKind.LeftmostLongest) \
+            if triggers else None
+        self._trigger_words = triggers
         self._stems = tuple(dict.fromkeys(s for lex in self.lexicons for s in lex.trigger_stems))
         #: The stems an all-ASCII text can hold (`str.isascii` costs nothing in CPython).
         self._ascii_stems = tuple(s for s in self._stems if s.isascii())
@@ -93,75 +87,62 @@ class IncitementMatcher:
         return tuple(lex.lang for lex in self.lexicons)
 
     def find(self, text: str) -> list[Hit]:
-        words = _words(text)
-        found = self._triggers.intersection(words)  # one pass over the words, in C
+        positions, found = self._trigger_positions(text)
         stems = [stem for stem in (self._ascii_stems if text.isascii() else self._stems)
                  if stem in text]
         if not found and not stems:
             return []
         present = frozenset(stems)
-        candidates = [lex for lex in self.lexicons if _may_hit(lex, found, words, text, present)]
-        if not candidates:
-            return []
+        candidates = [lex for lex in self.lexicons
+                      if not lex.triggers.isdisjoint(found) or not present.isdisjoint(
+                          lex.trigger_stems)]
+        for stem in stems:
+            at = text.find(stem)
+            while at != -1:
+                positions.append(at)
+                at = text.find(stem, at + 1)
         quotes = _Quotes(text)
         hits: dict[tuple[str, int, int], Hit] = {}
-        for start, chunk in _sentences_with(text, [*found, *stems]):
+        for start, chunk in _sentences_at(text, sorted(positions)):
             doc = _Doc(chunk, start, quotes)
             for lex in candidates:
                 for hit in _Walker(doc, lex, present).hits():
                     hits.setdefault((hit.code, hit.start, hit.end), hit)
         return sorted(hits.values(), key=lambda h: (h.start, h.code))
 
+    def _trigger_positions(self, text: str) -> tuple[list[int], set[str]]:
+        """Where each trigger word starts (text order), and which triggers occur.
 
-def _words(text: str) -> list[str]:
-    """The words of `text`, as `\\w+` finds them; an all-ASCII text (most English) by
-    `translate` and `split`, three times faster and the same words.
-
-    Any other text: the common non-ASCII marks (`«»—`) and the ASCII separators made spaces
-    (the latter in its UTF-8 bytes, where `translate` is a table look-up per byte), then
-    `split`; a piece that is not all letters and digits (`a_b`, `№5`) is split by the
-    regex, alone. The same words as `findall`, a quarter faster on Russian.
-    """
-    if text.isascii():
-        return text.translate(_ASCII_SEPARATORS).split()
-    for mark in _COMMON_SEPARATORS:
-        if mark in text:
-            text = text.replace(mark, " ")
-    raw = text.encode("utf-8", "surrogatepass").translate(_ASCII_SEPARATOR_BYTES)
-    pieces = raw.decode("utf-8", "surrogatepass").split()
-    if "".join(pieces).isalnum():  # one C pass; `all(map(str.isalnum, ...))` is slower
-        return pieces
-    plain = list(map(str.isalnum, pieces))
-    words: list[str] = []
-    done = 0
-    while (at := _index(plain, False, done)) != -1:  # `list.index`: in C, over few pieces
-        words += pieces[done:at]
-        words += _WORD.findall(pieces[at])
-        done = at + 1
-    words += pieces[done:]
-    return words
+        The automaton's leftmost-longest matches, kept when they are whole words: exact,
+        because a trigger is all word characters, so a match that is not a whole word can
+        hide no other (a word's start follows a non-word character, never one inside the
+        match), and a word that is a trigger is the longest match where it starts."""
+        if self._automaton is None:
+            return [], set()
+        positions: list[int] = []
+        found: set[str] = set()
+        words = self._trigger_words
+        last = len(text)
+        for index, start, end in self._automaton.find_matches_as_indexes(text):
+            if (start == 0 or not _is_word(text[start - 1])) and (
+                    end == last or not _is_word(text[end])):
+                positions.append(start)
+                found.add(words[index])
+        return positions, found
 
 
-def _index(items: list[bool], value: bool, start: int) -> int:
-    try:
-        return items.index(value, start)
-    except ValueError:
-        return -1
+def _is_word(char: str) -> bool:
+    """What `\\w` matches: a letter, digit or number, or the underscore."""
+    return char.isalnum() or char == "_"
 
 
-def _sentences_with(text: str, needles: list[str]) -> list[tuple[int, str]]:
-    """The sentences (start, text) that hold one of `needles`: `str.find` for the needles,
-    `rfind`/`find` of the sentence marks around each (a comment of links has hundreds of
-    dots, so walking every sentence would cost more than the rest)."""
-    positions = []
-    for needle in needles:
-        at = text.find(needle)
-        while at != -1 and len(positions) < _MAX_POSITIONS:
-            positions.append(at)
-            at = text.find(needle, at + 1)
+def _sentences_at(text: str, positions: list[int]) -> list[tuple[int, str]]:
+    """The sentences (start, text) around `positions` (sorted): `rfind`/`find` of the
+    sentence marks around each (a comment of links has hundreds of dots, so walking every
+    sentence would cost more than the rest)."""
     spans: list[tuple[int, int]] = []
     end = -1
-    for at in sorted(positions):
+    for at in positions:
         if at < end:  # in the last sentence: the sentences come in order and never overlap
             continue
         start = max(map(text.rfind, _SENTENCE_MARKS, repeat(0), repeat(at))) + 1
@@ -169,23 +150,6 @@ def _sentences_with(text: str, needles: list[str]) -> list[tuple[int, str]]:
         end = stop.start() if stop else len(text)
         spans.append((start, end))
     return [(start, text[start:end]) for start, end in spans]
-
-
-def _present(words: list[str], wanted: WordSet, text: str) -> bool:
-    return not wanted.words.isdisjoint(words) or wanted.in_text(text)
-
-
-def _may_hit(lex: Lexicon, found: set[str], words: list[str], text: str,
-             stems: frozenset[str]) -> bool:
-    """The cheap test every comment with a trigger gets: the trigger *and* the word it
-    needs nearby, each found anywhere in the comment (a set look-up, or a substring).
-    `stems` are the trigger (martyr) stems `find` already found in the text."""
-    if not lex.verbs.isdisjoint(found) and _present(words, lex.targets, text):
-        return True
-    if not lex.joins.isdisjoint(found) and _present(words, lex.groups, text):
-        return True
-    martyrs = not lex.martyrs.words.isdisjoint(words) or not stems.isdisjoint(lex.martyrs.stems)
-    return martyrs and _present(words, lex.praise, text)
 
 
 class _Quotes:
