@@ -104,8 +104,12 @@ class IncitementMatcher:
         quotes = _Quotes(text)
         hits: dict[tuple[str, int, int], Hit] = {}
         for start, chunk in _sentences_at(text, sorted(positions)):
-            doc = _Doc(chunk, start, quotes)
+            doc = None
             for lex in candidates:
+                # Only a language whose trigger (or martyr stem) is in this sentence.
+                if len(candidates) > 1 and not _in_sentence(lex, found, present, chunk):
+                    continue
+                doc = doc or _Doc(chunk, start, quotes)
                 for hit in _Walker(doc, lex, present).hits():
                     hits.setdefault((hit.code, hit.start, hit.end), hit)
         return sorted(hits.values(), key=lambda h: (h.start, h.code))
@@ -129,6 +133,13 @@ class IncitementMatcher:
                 positions.append(start)
                 found.add(words[index])
         return positions, found
+
+
+def _in_sentence(lex: Lexicon, found: set[str], stems: frozenset[str], chunk: str) -> bool:
+    """May `lex` hit in `chunk`: one of its triggers found in the text is in it (as a
+    substring: a superset of the words), or one of its martyr stems?"""
+    return any(word in chunk for word in found if word in lex.triggers) or any(
+        stem in chunk for stem in lex.trigger_stems if stem in stems)
 
 
 def _is_word(char: str) -> bool:
@@ -240,20 +251,20 @@ class _Walker:
             light = form is None and word in lex.light
             if light:
                 form = self._light(i)
-            if form is not None and self._calling(i, form):
-                # "open fire on the police": the preposition belongs to the pair.
-                partner = self._partner(i, lex.targets, blocked=not light)
-                if partner is not None and self._stands(i, partner):
-                    found.append(self._hit("violence", i, partner))
+            # The partner first: cheaper than the calling form, and most often absent.
+            # "open fire on the police": the preposition belongs to the pair.
+            partner = None if form is None else self._partner(i, lex.targets,
+                                                               blocked=not light)
+            if partner is not None and self._calling(i, form) and self._stands(i, partner):
+                found.append(self._hit("violence", i, partner))
             if word in lex.death:
                 partner = self._death_target(i)
                 if partner is not None and self._stands(i, partner):
                     found.append(self._hit("violence", i, partner))
             form = lex.join.get(word)
-            if form is not None and self._calling(i, form):
-                partner = self._partner(i, lex.groups)
-                if partner is not None and self._stands(i, partner):
-                    found.append(self._hit("recruitment", i, partner))
+            partner = None if form is None else self._partner(i, lex.groups)
+            if partner is not None and self._calling(i, form) and self._stands(i, partner):
+                found.append(self._hit("recruitment", i, partner))
             if lex.martyrs.has(word):
                 partner = self._praise(i)
                 if partner is not None and self._stands(i, partner):
