@@ -19,9 +19,8 @@ Every problem is a `PolicyError` naming the file and the line or key.
 
 from __future__ import annotations
 
-import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from moderator.errors import PolicyError
@@ -36,44 +35,15 @@ _MIN_STEM = 3
 Phrase = tuple[str, ...]
 
 
-#: From this many stems on, `in_text` runs one trie regex instead of one `in` per stem:
-#: 32 Kazakh target stems cost ten times less that way in a Kazakh comment; a few stems
-#: are faster as plain substring searches.
-_STEM_TRIE_FROM = 12
-
-
 @dataclass(frozen=True, slots=True)
 class WordSet:
     """Whole words (every form) and stems; a membership test is one set look-up or prefix test."""
 
     words: frozenset[str]
     stems: tuple[str, ...]
-    _stem_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        pattern = re.compile(_trie(self.stems)) if len(self.stems) >= _STEM_TRIE_FROM else None
-        object.__setattr__(self, "_stem_pattern", pattern)
 
     def has(self, word: str) -> bool:
         return word in self.words or (bool(self.stems) and word.startswith(self.stems))
-
-    def in_text(self, text: str) -> bool:
-        """Does any stem occur anywhere in `text` (`any(stem in text ...)`, maybe faster)?"""
-        if self._stem_pattern is None or text.isascii():  # a non-ASCII stem fails at once
-            return any(stem in text for stem in self.stems)
-        return self._stem_pattern.search(text) is not None
-
-
-def _trie(stems: tuple[str, ...]) -> str:
-    """One regex that matches where any of `stems` starts, factored by first letters (the
-    `re` engine tries the branches of a flat alternation one by one at every letter)."""
-    if "" in stems:
-        return ""  # a shorter stem already matches here
-    groups: dict[str, list[str]] = {}
-    for stem in stems:
-        groups.setdefault(stem[0], []).append(stem[1:])
-    parts = [re.escape(first) + _trie(tuple(rest)) for first, rest in sorted(groups.items())]
-    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +83,9 @@ class Lexicon:
     relative: frozenset[str]
     #: How far from a martyr word its praise word may stand (a relative clause between).
     praise_reach: int
-    #: The cheap test run on every comment: any of these words, or any of these substrings.
+    #: What the matcher looks for in every comment: these words, or these substrings.
     triggers: frozenset[str]
     trigger_stems: tuple[str, ...]
-    #: The violence and "death" words, and the joining words, as sets (for the pre-filter).
-    verbs: frozenset[str]
-    joins: frozenset[str]
 
 
 #: The lexicon last built per folder, with its files' sizes and times: expanding Russian
@@ -186,8 +153,6 @@ def _build(folder: Path, lang: str) -> Lexicon:
         triggers=frozenset(violence) | frozenset(light) | frozenset(join) | martyrs.words
         | death,
         trigger_stems=martyrs.stems,
-        verbs=frozenset(violence) | frozenset(light) | death,
-        joins=frozenset(join),
     )
     settings.done()
     if not lexicon.violence and not lexicon.light:
