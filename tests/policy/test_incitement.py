@@ -173,7 +173,9 @@ def test_glued_punctuation_does_not_hide_a_call(matcher: IncitementMatcher) -> N
 
 
 _TRIGGERISH = st.sampled_from(["kill", "killer", "skill", "kills", "убейте", "убей", "убейтех",
-                                "өлтіріңдер", "өлтір", "join", "death", "_kill", "kill_", "5kill"])
+                                "өлтіріңдер", "өлтір", "join", "death", "_kill", "kill_", "5kill",
+                                "martyrs", "shahidka", "шахидка", "шахид", "ашахид", "shuhada",
+                                "shuhadas", "шейіттер"])
 
 
 @given(st.lists(_TRIGGERISH | st.text(alphabet="abkilуб ейт_.,!?«»—'\"\n5", max_size=8),
@@ -186,6 +188,13 @@ def test_the_automaton_finds_the_trigger_words_the_regex_split_finds(
     positions, found = matcher._trigger_positions(text)
     assert positions == [start for start, _ in words]
     assert found == {word for _, word in words}
+    # With the martyr stems: every word that starts with one, and which stems.
+    stems = matcher._stems
+    starts = [(m.start(), m.group()) for m in re.finditer(r"\w+", text)
+              if m.group() in triggers or m.group().startswith(stems)]
+    positions, found, stems_found = matcher._scan(text)
+    assert positions == [start for start, _ in starts]
+    assert stems_found == {s for _, word in starts for s in stems if word.startswith(s)}
 
 
 #: Many trigger words before a call, in several kinds: which sentences are walked must not
