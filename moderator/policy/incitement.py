@@ -207,7 +207,7 @@ class _Doc:
     """One sentence split into words with positions (in the whole text) and clause starts."""
 
     def __init__(self, chunk: str, offset: int, quotes: _Quotes) -> None:
-        self._chunk = chunk
+        self._chunk = self.chunk = chunk
         self._matches = list(_WORD.finditer(chunk))
         self.words: list[str] = list(map(re.Match.group, self._matches))
         self._offset = offset
@@ -411,6 +411,15 @@ class _Walker:
                 return k
         return None
 
+    def _reporting_words(self) -> list[int]:
+        """Where the sentence's reporting words are; most sentences have none, which one
+        set test (and a substring test per stem) tells without a look-up per word."""
+        doc, reporting = self.doc, self.lex.reporting
+        if reporting.words.isdisjoint(doc.words) and not any(
+                stem in doc.chunk for stem in reporting.stems):
+            return []
+        return [k for k, word in enumerate(doc.words) if reporting.has(word)]
+
     def _stands(self, i: int, j: int) -> bool:
         """Not quoted and not reported: no reporting word in the sentence, but for one that
         opens a relative clause past the hit ("the judges who jailed our brothers")."""
@@ -418,7 +427,7 @@ class _Walker:
         if doc.quoted(i) or doc.quoted(j):
             return False
         if self._reported is None:  # once per sentence, not per candidate hit
-            self._reported = [k for k, word in enumerate(doc.words) if lex.reporting.has(word)]
+            self._reported = self._reporting_words()
         end = max(i, j)
         words, relative = doc.words, lex.relative
         return all(k > end and k > 0 and words[k - 1] in relative for k in self._reported)
