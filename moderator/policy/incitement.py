@@ -5,14 +5,12 @@ a verb in a *calling* form (imperative, "let's", "must", a command infinitive, K
 "-у керек") with a target within a few words is a call, and not when it stands inside
 quotes or in a sentence that reports what someone said.
 
-Speed is the design: the text the engine already normalised is split into words once
-(`str.split` after the separators are made spaces; see `_words`), and one set
-intersection over every language's trigger words (plus a substring search per martyr
-stem) tells whether any trigger is there at all. Nearly every comment stops there; the
-rest must also hold the word each trigger needs (a target, a group, a praise word), and
-only the sentences around a trigger are split again with positions and walked. Nothing
-here calls a morphological analyser: the forms were all made at load
-(`incitement_forms.py`).
+Speed is the design: one Aho-Corasick automaton (ahocorasick-rs, in Rust) over every
+language's trigger words finds each trigger in the text in one pass, plus a substring
+search per martyr stem. Nearly every comment stops there; for the rest only the sentences
+around a trigger (in text order, every one) are split into words with positions and
+walked, so a partner word is looked for only in a trigger's window. Nothing here calls a
+morphological analyser: the forms were all made at load (`incitement_forms.py`).
 
 * `incitement.violence`: a violence verb in a calling form with a target in the window,
   or a short "death to ..." clause with a target;
@@ -27,25 +25,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
 
+from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
+
 from moderator.policy.incitement_forms import Form
 from moderator.policy.incitement_lexicon import Lexicon, Phrase, WordSet
 
 CODES = ("violence", "recruitment", "glorification")
 _WORD = re.compile(r"\w+")
-#: Every ASCII character `\w` does not match, made a space.
-_ASCII_SEPARATORS = str.maketrans(
-    {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")})
-#: The same, for the UTF-8 bytes of any text (a multi-byte character has no byte < 128).
-_ASCII_SEPARATOR_BYTES = bytes(
-    32 if c < 128 and not (chr(c).isalnum() or chr(c) == "_") else c for c in range(256))
-#: Non-ASCII marks between words in most Russian and Kazakh comments: made spaces before
-#: the split, so their words need no regex.
-_COMMON_SEPARATORS = "«»—–“”„’‘…"
 _CLAUSE_BREAK = frozenset(".!?;\n,:—–([«»\"“”„‘")
 _SENTENCE_MARKS = ".!?;\n"
 _SENTENCE_MARK = re.compile("[.!?;\n]")
-#: A needle found more often than this is not looked for further (its sentences are enough).
-_MAX_POSITIONS = 64
 #: Quote marks count within this many characters of a word (a stray one covers no more).
 _QUOTE_REACH = 600
 _QUOTE_PAIRS = (("«", "»"), ("“", "”"), ("„", "“”"), ("‘", "’"))
@@ -60,6 +49,8 @@ _NEGATION_REACH = 3
 #: How near its noun a "noun verb" pair's verb must stand: `carry out attacks`.
 _LIGHT_REACH = 2
 _CALLING_REACH = 3
+#: "Take up arms and kill ...": at most this many words from the clause's opening verb.
+_COORDINATED_REACH = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,87 +70,103 @@ class IncitementMatcher:
 
     def __init__(self, lexicons: Sequence[Lexicon]) -> None:
         self.lexicons = tuple(lexicons)
-        #: Every language's trigger words in one set, and their stems: one look-up and a
-        #: few substring searches decide for nearly every comment.
-        self._triggers = frozenset().union(*(lex.triggers for lex in self.lexicons))
-        self._stems = tuple(dict.fromkeys(s for lex in self.lexicons for s in lex.trigger_stems))
-        #: The stems an all-ASCII text can hold (`str.isascii` costs nothing in CPython).
-        self._ascii_stems = tuple(s for s in self._stems if s.isascii())
+        #: Every language's trigger words (only whole `\\w+` words can match a word) and
+        #: martyr stems (a stem matches where a word starts).
+        triggers = sorted(w for w in frozenset().union(*(lex.triggers for lex in self.lexicons))
+                          if _WORD.fullmatch(w))
+        self._stems = tuple(sorted({s for lex in self.lexicons for s in lex.trigger_stems}))
+        patterns = sorted({*triggers, *self._stems})
+        self._patterns = patterns
+        self._is_trigger = [p in set(triggers) for p in patterns]
+        self._is_stem = [p in set(self._stems) for p in patterns]
+        #: One automaton finds every trigger and stem in one pass (in Rust);
+        #: leftmost-longest, so a word that is a trigger is found whole (see `_scan`).
+        #: A DFA: the most memory (about a megabyte for three languages) and the fewest
+        #: instructions per character, half the NFA's on Russian text.
+        self._automaton = AhoCorasick(patterns, matchkind=MatchKind.LeftmostLongest,
+                                      implementation=Implementation.DFA) if patterns else None
+        self._trigger_words = triggers
 
     @property
     def languages(self) -> tuple[str, ...]:
         return tuple(lex.lang for lex in self.lexicons)
 
     def find(self, text: str) -> list[Hit]:
-        words = _words(text)
-        found = self._triggers.intersection(words)  # one pass over the words, in C
-        stems = [stem for stem in (self._ascii_stems if text.isascii() else self._stems)
-                 if stem in text]
-        if not found and not stems:
+        positions, found, stems = self._scan(text)
+        if not positions:
             return []
         present = frozenset(stems)
-        candidates = [lex for lex in self.lexicons if _may_hit(lex, found, words, text, present)]
-        if not candidates:
-            return []
+        candidates = [lex for lex in self.lexicons
+                      if not lex.triggers.isdisjoint(found) or not present.isdisjoint(
+                          lex.trigger_stems)]
         quotes = _Quotes(text)
         hits: dict[tuple[str, int, int], Hit] = {}
-        for start, chunk in _sentences_with(text, [*found, *stems]):
-            doc = _Doc(chunk, start, quotes)
+        for start, chunk in _sentences_at(text, positions):
+            doc = None
             for lex in candidates:
+                # Only a language whose trigger (or martyr stem) is in this sentence.
+                if len(candidates) > 1 and not _in_sentence(lex, found, present, chunk):
+                    continue
+                doc = doc or _Doc(chunk, start, quotes)
                 for hit in _Walker(doc, lex, present).hits():
                     hits.setdefault((hit.code, hit.start, hit.end), hit)
         return sorted(hits.values(), key=lambda h: (h.start, h.code))
 
+    def _trigger_positions(self, text: str) -> tuple[list[int], set[str]]:
+        """Where each trigger word starts (text order), and which triggers occur."""
+        positions, found, _ = self._scan(text, stems=False)
+        return positions, found
 
-def _words(text: str) -> list[str]:
-    """The words of `text`, as `\\w+` finds them; an all-ASCII text (most English) by
-    `translate` and `split`, three times faster and the same words.
+    def _scan(self, text: str, *, stems: bool = True) -> tuple[list[int], set[str], set[str]]:
+        """Where a trigger word or a martyr stem starts a word (text order), the trigger
+        words, and the stems found.
 
-    Any other text: the common non-ASCII marks (`«»—`) and the ASCII separators made spaces
-    (the latter in its UTF-8 bytes, where `translate` is a table look-up per byte), then
-    `split`; a piece that is not all letters and digits (`a_b`, `№5`) is split by the
-    regex, alone. The same words as `findall`, a quarter faster on Russian.
-    """
-    if text.isascii():
-        return text.translate(_ASCII_SEPARATORS).split()
-    for mark in _COMMON_SEPARATORS:
-        if mark in text:
-            text = text.replace(mark, " ")
-    raw = text.encode("utf-8", "surrogatepass").translate(_ASCII_SEPARATOR_BYTES)
-    pieces = raw.decode("utf-8", "surrogatepass").split()
-    if "".join(pieces).isalnum():  # one C pass; `all(map(str.isalnum, ...))` is slower
-        return pieces
-    plain = list(map(str.isalnum, pieces))
-    words: list[str] = []
-    done = 0
-    while (at := _index(plain, False, done)) != -1:  # `list.index`: in C, over few pieces
-        words += pieces[done:at]
-        words += _WORD.findall(pieces[at])
-        done = at + 1
-    words += pieces[done:]
-    return words
-
-
-def _index(items: list[bool], value: bool, start: int) -> int:
-    try:
-        return items.index(value, start)
-    except ValueError:
-        return -1
+        The automaton's leftmost-longest matches, kept where a word starts: exact, because
+        a pattern is all word characters, so a match that starts inside a word can hide
+        no other (a word's start follows a non-word character, never one inside the
+        match), and a word that is a trigger is the longest match where it starts. Any
+        stem that starts a word there too is looked up at that one place."""
+        if self._automaton is None:
+            return [], set(), set()
+        positions: list[int] = []
+        found: set[str] = set()
+        stems_found: set[str] = set()
+        patterns, is_trigger, is_stem = self._patterns, self._is_trigger, self._is_stem
+        last = len(text)
+        for index, start, end in self._automaton.find_matches_as_indexes(text):
+            if start and _is_word(text[start - 1]):
+                continue
+            at_word = False
+            if is_trigger[index] and (end == last or not _is_word(text[end])):
+                found.add(patterns[index])
+                at_word = True
+            if stems and (is_stem[index] or text.startswith(self._stems, start)):
+                stems_found.update(s for s in self._stems if text.startswith(s, start))
+                at_word = True
+            if at_word:
+                positions.append(start)
+        return positions, found, stems_found
 
 
-def _sentences_with(text: str, needles: list[str]) -> list[tuple[int, str]]:
-    """The sentences (start, text) that hold one of `needles`: `str.find` for the needles,
-    `rfind`/`find` of the sentence marks around each (a comment of links has hundreds of
-    dots, so walking every sentence would cost more than the rest)."""
-    positions = []
-    for needle in needles:
-        at = text.find(needle)
-        while at != -1 and len(positions) < _MAX_POSITIONS:
-            positions.append(at)
-            at = text.find(needle, at + 1)
+def _in_sentence(lex: Lexicon, found: set[str], stems: frozenset[str], chunk: str) -> bool:
+    """May `lex` hit in `chunk`: one of its triggers found in the text is in it (as a
+    substring: a superset of the words), or one of its martyr stems?"""
+    return any(word in chunk for word in found if word in lex.triggers) or any(
+        stem in chunk for stem in lex.trigger_stems if stem in stems)
+
+
+def _is_word(char: str) -> bool:
+    """What `\\w` matches: a letter, digit or number, or the underscore."""
+    return char.isalnum() or char == "_"
+
+
+def _sentences_at(text: str, positions: list[int]) -> list[tuple[int, str]]:
+    """The sentences (start, text) around `positions` (sorted): `rfind`/`find` of the
+    sentence marks around each (a comment of links has hundreds of dots, so walking every
+    sentence would cost more than the rest)."""
     spans: list[tuple[int, int]] = []
     end = -1
-    for at in sorted(positions):
+    for at in positions:
         if at < end:  # in the last sentence: the sentences come in order and never overlap
             continue
         start = max(map(text.rfind, _SENTENCE_MARKS, repeat(0), repeat(at))) + 1
@@ -167,23 +174,6 @@ def _sentences_with(text: str, needles: list[str]) -> list[tuple[int, str]]:
         end = stop.start() if stop else len(text)
         spans.append((start, end))
     return [(start, text[start:end]) for start, end in spans]
-
-
-def _present(words: list[str], wanted: WordSet, text: str) -> bool:
-    return not wanted.words.isdisjoint(words) or wanted.in_text(text)
-
-
-def _may_hit(lex: Lexicon, found: set[str], words: list[str], text: str,
-             stems: frozenset[str]) -> bool:
-    """The cheap test every comment with a trigger gets: the trigger *and* the word it
-    needs nearby, each found anywhere in the comment (a set look-up, or a substring).
-    `stems` are the trigger (martyr) stems `find` already found in the text."""
-    if not lex.verbs.isdisjoint(found) and _present(words, lex.targets, text):
-        return True
-    if not lex.joins.isdisjoint(found) and _present(words, lex.groups, text):
-        return True
-    martyrs = not lex.martyrs.words.isdisjoint(words) or not stems.isdisjoint(lex.martyrs.stems)
-    return martyrs and _present(words, lex.praise, text)
 
 
 class _Quotes:
@@ -217,7 +207,7 @@ class _Doc:
     """One sentence split into words with positions (in the whole text) and clause starts."""
 
     def __init__(self, chunk: str, offset: int, quotes: _Quotes) -> None:
-        self._chunk = chunk
+        self._chunk = self.chunk = chunk
         self._matches = list(_WORD.finditer(chunk))
         self.words: list[str] = list(map(re.Match.group, self._matches))
         self._offset = offset
@@ -257,7 +247,7 @@ class _Walker:
         self.lex = lex
         #: The martyr stems that occur in the text at all: no other can start a word here.
         self._stems = tuple(stem for stem in lex.martyrs.stems if stem in stems)
-        self._reported: bool | None = None
+        self._reported: list[int] | None = None
 
     def hits(self) -> list[Hit]:
         found = []
@@ -274,20 +264,20 @@ class _Walker:
             light = form is None and word in lex.light
             if light:
                 form = self._light(i)
-            if form is not None and self._calling(i, form):
-                # "open fire on the police": the preposition belongs to the pair.
-                partner = self._partner(i, lex.targets, blocked=not light)
-                if partner is not None and self._stands(i, partner):
-                    found.append(self._hit("violence", i, partner))
+            # The partner first: cheaper than the calling form, and most often absent.
+            # "open fire on the police": the preposition belongs to the pair.
+            partner = None if form is None else self._partner(i, lex.targets,
+                                                               blocked=not light)
+            if partner is not None and self._calling(i, form) and self._stands(i, partner):
+                found.append(self._hit("violence", i, partner))
             if word in lex.death:
                 partner = self._death_target(i)
                 if partner is not None and self._stands(i, partner):
                     found.append(self._hit("violence", i, partner))
             form = lex.join.get(word)
-            if form is not None and self._calling(i, form):
-                partner = self._partner(i, lex.groups)
-                if partner is not None and self._stands(i, partner):
-                    found.append(self._hit("recruitment", i, partner))
+            partner = None if form is None else self._partner(i, lex.groups)
+            if partner is not None and self._calling(i, form) and self._stands(i, partner):
+                found.append(self._hit("recruitment", i, partner))
             if lex.martyrs.has(word):
                 partner = self._praise(i)
                 if partner is not None and self._stands(i, partner):
@@ -326,6 +316,25 @@ class _Walker:
             lo -= 1
             if _phrase_ends(doc.words, lo + 1, lex.calling):
                 return not self._negated(lo)
+        return self._coordinated(i)
+
+    def _coordinated(self, i: int) -> bool:
+        """A base verb joined by `and`/`then` to an imperative that opens its clause: "Rise
+        up and kill", "take up arms and slaughter" (but "they take up arms and kill" is a
+        description: its clause opens with a subject). The opener may follow a calling
+        word: "let's go out and kill"."""
+        doc, lex = self.doc, self.lex
+        if not lex.openers or not _phrase_ends(doc.words, i, lex.coordinators):
+            return False
+        lo = i
+        while lo > 0 and not doc.starts_clause(lo):
+            lo -= 1
+        if i - lo > _COORDINATED_REACH:
+            return False
+        words = doc.words
+        for k in range(lo, i):
+            if words[k] in lex.openers or lex.violence.get(words[k]) is Form.BASE:
+                return k == lo or _phrase_ends(words, k, lex.calling)
         return False
 
     def _negated(self, i: int) -> bool:
@@ -344,7 +353,7 @@ class _Walker:
         doc, lex = self.doc, self.lex
         after = None
         for k in range(i + 1, min(i + 1 + lex.after, len(doc.words))):
-            if blocked and doc.words[k] in lex.blockers:
+            if blocked and doc.words[k] in lex.blockers and not self._unblocked(k):
                 break
             if wanted.has(doc.words[k]):
                 after = k
@@ -359,20 +368,40 @@ class _Walker:
         object_first = lex.before > lex.after
         return before if (i - before, not object_first) <= (after - i, object_first) else after
 
+    def _unblocked(self, k: int) -> bool:
+        """Is the blocker at `k` the first or last word of an unblocking phrase ("at least")?"""
+        words, phrases = self.doc.words, self.lex.unblocking
+        return bool(phrases) and (_phrase_ends(words, k + 1, phrases)
+                                  or _phrase_ends(words, k + 2, phrases))
+
     def _death_target(self, i: int) -> int | None:
+        """A target in the short clause of a "death" word; "Death to the police and death
+        to the judges!" is two clauses, each cut at the next "death"."""
+        words, death = self.doc.words, self.lex.death
         clause = self.doc.clause_range(i)
-        if len(clause) > _DEATH_CLAUSE:
+        lo = clause.start if not any(words[k] in death for k in range(clause.start, i)) else i
+        hi = next((k for k in range(i + 1, clause.stop) if words[k] in death), clause.stop)
+        if hi - lo > _DEATH_CLAUSE:
             return None
-        for k in clause:
-            if k != i and self.lex.targets.has(self.doc.words[k]):
+        for k in range(lo, hi):
+            if k != i and self.lex.targets.has(words[k]):
                 return k
         return None
 
     def _praise(self, i: int) -> int | None:
+        """The praise word near a martyr word: within the window, or within `praise_reach`
+        in the martyr word's own clause ("the shaheed who blew himself up ... is in jannah";
+        not past a comma: "shaheed go to firdaus, the highest level of jannah")."""
         doc, lex = self.doc, self.lex
-        reach = max(lex.before, lex.after) + 1
+        near = max(lex.before, lex.after) + 1
+        reach = max(lex.praise_reach, near)
+        clause: range | None = None
         for k in range(max(i - reach, 0), min(i + reach + 1, len(doc.words))):
             if k != i and lex.praise.has(doc.words[k]):
+                if abs(k - i) > near:
+                    clause = clause or doc.clause_range(i)
+                    if k not in clause:
+                        continue
                 lo, hi = min(i, k), max(i, k)
                 if any(self._negated(m) for m in range(lo, hi + 1)):
                     return None
@@ -382,19 +411,31 @@ class _Walker:
                 return k
         return None
 
+    def _reporting_words(self) -> list[int]:
+        """Where the sentence's reporting words are; most sentences have none, which one
+        set test (and a substring test per stem) tells without a look-up per word."""
+        doc, reporting = self.doc, self.lex.reporting
+        if reporting.words.isdisjoint(doc.words) and not any(
+                stem in doc.chunk for stem in reporting.stems):
+            return []
+        return [k for k, word in enumerate(doc.words) if reporting.has(word)]
+
     def _stands(self, i: int, j: int) -> bool:
-        """Not quoted and not reported: no reporting word anywhere in the sentence."""
+        """Not quoted and not reported: no reporting word in the sentence, but for one that
+        opens a relative clause past the hit ("the judges who jailed our brothers")."""
         doc, lex = self.doc, self.lex
         if doc.quoted(i) or doc.quoted(j):
             return False
         if self._reported is None:  # once per sentence, not per candidate hit
-            self._reported = any(map(lex.reporting.has, doc.words))
-        return not self._reported
+            self._reported = self._reporting_words()
+        end = max(i, j)
+        words, relative = doc.words, lex.relative
+        return all(k > end and k > 0 and words[k - 1] in relative for k in self._reported)
 
 
 def _phrase_ends(words: list[str], end: int, phrases: dict[str, tuple[Phrase, ...]]) -> bool:
     """Does one of `phrases` (keyed by their last word) end just before index `end`?"""
-    if end < 1:
+    if not 0 < end <= len(words):
         return False
     for phrase in phrases.get(words[end - 1], ()):
         start = end - len(phrase)

@@ -19,9 +19,8 @@ Every problem is a `PolicyError` naming the file and the line or key.
 
 from __future__ import annotations
 
-import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from moderator.errors import PolicyError
@@ -30,14 +29,10 @@ from moderator.policy.incitement_forms import GRAMMARS, Form, fold, noun_forms, 
 LISTS = ("violence", "targets", "join", "groups", "martyrs", "praise", "reporting")
 _MAX_LIST_BYTES = 64 * 1024
 _MAX_WINDOW = 8
+#: A martyr word's praise may stand past a relative clause: a wider window.
+_MAX_PRAISE_REACH = 12
 _MIN_STEM = 3
 Phrase = tuple[str, ...]
-
-
-#: From this many stems on, `in_text` runs one trie regex instead of one `in` per stem:
-#: 32 Kazakh target stems cost ten times less that way in a Kazakh comment; a few stems
-#: are faster as plain substring searches.
-_STEM_TRIE_FROM = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,32 +41,9 @@ class WordSet:
 
     words: frozenset[str]
     stems: tuple[str, ...]
-    _stem_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        pattern = re.compile(_trie(self.stems)) if len(self.stems) >= _STEM_TRIE_FROM else None
-        object.__setattr__(self, "_stem_pattern", pattern)
 
     def has(self, word: str) -> bool:
         return word in self.words or (bool(self.stems) and word.startswith(self.stems))
-
-    def in_text(self, text: str) -> bool:
-        """Does any stem occur anywhere in `text` (`any(stem in text ...)`, maybe faster)?"""
-        if self._stem_pattern is None or text.isascii():  # a non-ASCII stem fails at once
-            return any(stem in text for stem in self.stems)
-        return self._stem_pattern.search(text) is not None
-
-
-def _trie(stems: tuple[str, ...]) -> str:
-    """One regex that matches where any of `stems` starts, factored by first letters (the
-    `re` engine tries the branches of a flat alternation one by one at every letter)."""
-    if "" in stems:
-        return ""  # a shorter stem already matches here
-    groups: dict[str, list[str]] = {}
-    for stem in stems:
-        groups.setdefault(stem[0], []).append(stem[1:])
-    parts = [re.escape(first) + _trie(tuple(rest)) for first, rest in sorted(groups.items())]
-    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +72,20 @@ class Lexicon:
     death: frozenset[str]
     #: Words that end the object of a verb (`attack on police` is a noun phrase, not a call).
     blockers: frozenset[str]
-    #: The cheap test run on every comment: any of these words, or any of these substrings.
+    #: "take up arms *and* kill": a base verb after one of these (keyed by last word) is a
+    #: call when its clause opens with one of `openers` (an imperative by its place).
+    coordinators: dict[str, tuple[Phrase, ...]]
+    openers: frozenset[str]
+    #: Phrases that hold a blocker but end no object: "kill *at least* one", "all *of* the".
+    unblocking: dict[str, tuple[Phrase, ...]]
+    #: "Execute the judges *who jailed* our brothers": a reporting word right after one of
+    #: these, past the hit, describes the target and does not make the sentence a report.
+    relative: frozenset[str]
+    #: How far from a martyr word its praise word may stand (a relative clause between).
+    praise_reach: int
+    #: What the matcher looks for in every comment: these words, or these substrings.
     triggers: frozenset[str]
     trigger_stems: tuple[str, ...]
-    #: The violence and "death" words, and the joining words, as sets (for the pre-filter).
-    verbs: frozenset[str]
-    joins: frozenset[str]
 
 
 #: The lexicon last built per folder, with its files' sizes and times: expanding Russian
@@ -165,11 +145,14 @@ def _build(folder: Path, lang: str) -> Lexicon:
         necessity=_word_set("listed", grammar_file, [(0, w) for w in settings.words("necessity")]),
         death=death,
         blockers=frozenset(fold(w) for w in settings.words("blockers")),
+        coordinators=_by_last_word(settings.words("coordinators")),
+        openers=frozenset(fold(w) for w in settings.words("openers")),
+        unblocking=_by_last_word(settings.words("unblocking")),
+        relative=frozenset(fold(w) for w in settings.words("relative")),
+        praise_reach=settings.window("praise_reach", max(before, after) + 1, _MAX_PRAISE_REACH),
         triggers=frozenset(violence) | frozenset(light) | frozenset(join) | martyrs.words
         | death,
         trigger_stems=martyrs.stems,
-        verbs=frozenset(violence) | frozenset(light) | death,
-        joins=frozenset(join),
     )
     settings.done()
     if not lexicon.violence and not lexicon.light:
@@ -195,10 +178,10 @@ class _Settings:
             raise self._error(key, f"must be one of {', '.join(allowed)}")
         return str(value)
 
-    def window(self, key: str) -> int:
-        value = self._data.pop(key, 4)
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _MAX_WINDOW:
-            raise self._error(key, f"must be a whole number from 0 to {_MAX_WINDOW}")
+    def window(self, key: str, default: int = 4, most: int = _MAX_WINDOW) -> int:
+        value = self._data.pop(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= most:
+            raise self._error(key, f"must be a whole number from 0 to {most}")
         return value
 
     def words(self, key: str) -> list[str]:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import string
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from moderator.policy.incitement import IncitementMatcher, _words
+from moderator.policy.incitement import IncitementMatcher
 from moderator.policy.incitement_lexicon import load_lexicon
 from moderator.text import normalize
 
@@ -69,6 +73,30 @@ def found(matcher: IncitementMatcher, text: str) -> list[tuple[str, str, str]]:
         ("He is a martyr in paradise", [("glorification", "en", "martyr in paradise")]),
         ("Слава шахидам!", [("glorification", "ru", "Слава шахидам")]),
         ("Шейіттер жұмақта", [("glorification", "kk", "Шейіттер жұмақта")]),
+        # A base verb joined to an imperative that opens its clause.
+        ("Brothers, take up arms and kill the unbelievers wherever you find them.",
+         [("violence", "en", "kill the unbelievers")]),
+        ("Let us rise up and slaughter the infidels",
+         [("violence", "en", "slaughter the infidels")]),
+        ("Burn the car and hang the officials", [("violence", "en", "hang the officials")]),
+        # A blocker inside a quantifier ends no object.
+        ("Every Muslim has to kill at least one crusader",
+         [("violence", "en", "kill at least one crusader")]),
+        ("Kill all of the cops", [("violence", "en", "Kill all of the cops")]),
+        # Two "death to" clauses in one.
+        ("Death to the police and death to the judges!",
+         [("violence", "en", "Death to the police"), ("violence", "en", "death to the judges")]),
+        # A reporting word in a relative clause after the hit describes the target.
+        ("Time to execute the judges who jailed our brothers.",
+         [("violence", "en", "execute the judges")]),
+        ("Казните судей, которые осудили наших братьев.",
+         [("violence", "ru", "Казните судей")]),
+        # A martyr word and its praise across a relative clause.
+        ("The shaheed who blew himself up at the checkpoint is in jannah now",
+         [("glorification", "en",
+           "shaheed who blew himself up at the checkpoint is in jannah")]),
+        # Kazakh converb + auxiliary.
+        ("Полицейлерді атып тастаңдар.", [("violence", "kk", "Полицейлерді атып тастаңдар")]),
     ],
 )
 def test_calls_are_found_with_spans_into_the_typed_text(
@@ -108,6 +136,18 @@ def test_calls_are_found_with_spans_into_the_typed_text(
         "Жасаңдар жақсы істер, полицейлерге рақмет.",
         "Смерть полицейского потрясла весь наш маленький город.",
         "The death of a police officer shocked the town.",
+        # Joined verbs whose clause opens with a subject, a negation, or a report.
+        "They take up arms and kill the unbelievers.",
+        "The film follows rebels who take up arms and kill the unbelievers.",
+        "Don't take up arms and kill the police.",
+        "Police say militants take up arms and kill unbelievers.",
+        "Take the bus and kill some time in the old town.",
+        # A relative clause before the call does not lift the report.
+        "The man who posted that we must kill the cops was arrested.",
+        # A blocker as the last word (an unblocking phrase would run past the end).
+        "Kill time at",
+        "kill the at",
+        "He was arrested after writing that we should burn down the police station.",
     ],
 )
 def test_reports_quotes_negations_and_idioms_are_left_alone(
@@ -132,15 +172,56 @@ def test_glued_punctuation_does_not_hide_a_call(matcher: IncitementMatcher) -> N
     assert [h.code for h in matcher.find(normalize("kill,the,police!!!").text)] == ["violence"]
 
 
-@given(st.text(alphabet=string.printable, max_size=200) | st.text(max_size=60)
-       | st.text(alphabet="абвгдәіңұ «»—–“”„’‘…_.,!?'\"\n№5\u00a0x", max_size=200))
-def test_the_fast_word_split_finds_the_words_the_regex_finds(text: str) -> None:
-    assert _words(text) == re.findall(r"\w+", text)
+_TRIGGERISH = st.sampled_from(["kill", "killer", "skill", "kills", "убейте", "убей", "убейтех",
+                                "өлтіріңдер", "өлтір", "join", "death", "_kill", "kill_", "5kill",
+                                "martyrs", "shahidka", "шахидка", "шахид", "ашахид", "shuhada",
+                                "shuhadas", "шейіттер"])
 
 
-@pytest.mark.parametrize("text", [
-    "«Убейте» их — сказал он…", "a_b «c»d№5 e", "шейіт\ud800жұмақ", "“quoted” ‘x’ „y“ – z",
-    "слово\u00a0слово\u2028ещё", "",
-])
-def test_the_non_ascii_word_split_finds_the_words_the_regex_finds(text: str) -> None:
-    assert _words(text) == re.findall(r"\w+", text)
+@given(st.lists(_TRIGGERISH | st.text(alphabet="abkilуб ейт_.,!?«»—'\"\n5", max_size=8),
+                max_size=40).map(" ".join)
+       | st.text(alphabet=string.printable, max_size=200))
+def test_the_automaton_finds_the_trigger_words_the_regex_split_finds(
+        matcher: IncitementMatcher, text: str) -> None:
+    triggers = set(matcher._trigger_words)
+    words = [(m.start(), m.group()) for m in re.finditer(r"\w+", text) if m.group() in triggers]
+    positions, found = matcher._trigger_positions(text)
+    assert positions == [start for start, _ in words]
+    assert found == {word for _, word in words}
+    # With the martyr stems: every word that starts with one, and which stems.
+    stems = matcher._stems
+    starts = [(m.start(), m.group()) for m in re.finditer(r"\w+", text)
+              if m.group() in triggers or m.group().startswith(stems)]
+    positions, found, stems_found = matcher._scan(text)
+    assert positions == [start for start, _ in starts]
+    assert stems_found == {s for _, word in starts for s in stems if word.startswith(s)}
+
+
+#: Many trigger words before a call, in several kinds: which sentences are walked must not
+#: depend on the order a set gives (Python's hash seed).
+_MANY_TRIGGERS = ("Kill time, attack the problem, burn calories. " * 30
+                  + "Shoot the police. Убейте время. Убивайте полицейских!")
+_FIND_IN_SUBPROCESS = """
+import json, sys
+from pathlib import Path
+from moderator.policy.incitement import IncitementMatcher
+from moderator.policy.incitement_lexicon import load_lexicon
+from moderator.text import normalize
+rules = Path(sys.argv[1])
+matcher = IncitementMatcher([load_lexicon(rules / lang, lang) for lang in ("en", "ru", "kk")])
+hits = matcher.find(normalize(sys.argv[2]).text)
+print(json.dumps([[h.code, h.start, h.end, h.trigger, h.partner] for h in hits]))
+"""
+
+
+def test_findings_do_not_depend_on_the_hash_seed(matcher: IncitementMatcher) -> None:
+    runs = []
+    for seed in ("1", "3"):  # two seeds that ordered the trigger set differently
+        done = subprocess.run(
+            [sys.executable, "-c", _FIND_IN_SUBPROCESS, str(RULES), _MANY_TRIGGERS],
+            capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed})
+        runs.append(json.loads(done.stdout))
+    assert all(run == runs[0] for run in runs[1:])
+    assert [(code, trigger, partner) for code, _, _, trigger, partner in runs[0]] == [
+        ("violence", "shoot", "police"), ("violence", "убивайте", "полицейских")]
