@@ -320,20 +320,19 @@ class Model:
         uniq, counts = np.unique(g.columns, return_counts=True)
         share = dict(zip(uniq.tolist(), counts.tolist(), strict=True))
         words = [(m.start(), m.end()) for m in _words(text)]
-        word_starts = np.array([a for a, _ in words], dtype=np.int64)
+        if not words:
+            return []
+        unit_starts, unit_ends = _units(words, g.starts, g.ends)
         totals: dict[str, list[float]] = {}
-        for col, start, end in zip(g.columns.tolist(), g.starts.tolist(), g.ends.tolist(),
-                                   strict=True):
-            unit = _unit(words, word_starts, start, end)
-            if unit is None:
-                continue
-            term = text[unit[0]:unit[1]]
+        for col, start, end in zip(g.columns.tolist(), unit_starts.tolist(),
+                                   unit_ends.tolist(), strict=True):
+            term = text[start:end]
             w = push[col] / share[col]
             prev = totals.get(term)
             if prev:
                 prev[0] += w
             else:
-                totals[term] = [w, unit[0], unit[1]]
+                totals[term] = [w, start, end]
         chosen: list[Contribution] = []
         for term, (w, start, end) in sorted(totals.items(), key=lambda kv: -kv[1][0]):
             if w <= 0 or len(chosen) >= top_k:
@@ -357,19 +356,22 @@ def _words(text: str) -> Iterator[regex.Match[str]]:
     return _EXPLAINED_WORD.finditer(text)
 
 
-def _unit(words: list[tuple[int, int]], word_starts: np.ndarray, start: int,
-          end: int) -> tuple[int, int] | None:
-    """The word (or, for a word pair, the two words) an n-gram occurrence belongs to."""
-    if not words:
-        return None
-    i = int(np.searchsorted(word_starts, start, side="right")) - 1
-    i = max(i, 0)
-    j = int(np.searchsorted(word_starts, max(end - 1, start), side="right")) - 1
-    j = max(j, i)
-    first, last = words[i], words[j]
-    if first[1] <= start and i + 1 < len(words) and words[i + 1][0] < end:
-        first = words[i + 1]  # the n-gram starts in the space before a word
-    return first[0], max(last[1], first[1])
+def _units(words: list[tuple[int, int]], starts: np.ndarray,
+           ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The word (or, for a word pair, the two words) each n-gram occurrence belongs to,
+    as start and end arrays: one search over all occurrences, not one per n-gram."""
+    word_starts = np.array([a for a, _ in words], dtype=np.int64)
+    word_ends = np.array([b for _, b in words], dtype=np.int64)
+    starts = np.asarray(starts, dtype=np.int64)
+    ends = np.asarray(ends, dtype=np.int64)
+    i = np.maximum(np.searchsorted(word_starts, starts, side="right") - 1, 0)
+    j = np.searchsorted(word_starts, np.maximum(ends - 1, starts), side="right") - 1
+    j = np.maximum(j, i)
+    # An n-gram that starts in the space before a word belongs to that word.
+    has_next = i + 1 < len(words)
+    next_start = word_starts[np.minimum(i + 1, len(words) - 1)]
+    first = np.where((word_ends[i] <= starts) & has_next & (next_start < ends), i + 1, i)
+    return word_starts[first], np.maximum(word_ends[j], word_ends[first])
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

@@ -267,3 +267,32 @@ def test_margins_are_the_sparse_product_with_empty_rows_anywhere(texts: list[str
     np.testing.assert_allclose(linear.margins(texts), expected, rtol=0, atol=1e-9)
     singles = [linear.margins([t])[0] for t in texts]
     np.testing.assert_allclose(singles, expected, rtol=0, atol=1e-9)
+
+
+def _unit_one_by_one(words: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
+    """The rule `_units` applies to all occurrences at once, written for one occurrence."""
+    starts = [a for a, _ in words]
+    i = max(max((k for k, a in enumerate(starts) if a <= start), default=-1), 0)
+    j = max(max((k for k, a in enumerate(starts) if a <= max(end - 1, start)), default=-1), i)
+    first, last = words[i], words[j]
+    if first[1] <= start and i + 1 < len(words) and words[i + 1][0] < end:
+        first = words[i + 1]
+    return first[0], max(last[1], first[1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab -'\u0301я1", min_size=1, max_size=40), st.data())
+def test_units_match_the_rule_for_each_occurrence(text: str, data: st.DataObject) -> None:
+    from moderator.classifier.model import _units, _words
+
+    words = [(m.start(), m.end()) for m in _words(text)]
+    if not words:
+        return
+    spans = data.draw(st.lists(st.tuples(st.integers(0, len(text) - 1), st.integers(1, 6)),
+                               min_size=1, max_size=20))
+    starts = np.array([s for s, _ in spans])
+    ends = np.minimum(starts + np.array([n for _, n in spans]), len(text))
+    got_starts, got_ends = _units(words, starts, ends)
+    expected = [_unit_one_by_one(words, int(s), int(e)) for s, e in zip(starts, ends,
+                                                                        strict=True)]
+    assert list(zip(got_starts.tolist(), got_ends.tolist(), strict=True)) == expected
