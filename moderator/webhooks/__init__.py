@@ -25,9 +25,8 @@ _FALSE = {"0", "false", "no", "off"}
 def attach(service: Moderator, settings: Mapping[str, Any]) -> WebhookDispatcher:
     """The dispatcher for `service`, woken by its decisions; its thread runs when a policy
     has an enabled `[webhook]` and WEBHOOK_WORKER is not off. Raises WebhookConfigError."""
-    existing = getattr(service, "webhooks", None)
-    if isinstance(existing, WebhookDispatcher):
-        return existing
+    if service.webhooks is not None:
+        return service.webhooks
     secrets = parse_secrets(settings.get("WEBHOOK_SECRETS"), service.policies.sites())
 
     def store_of() -> Any:
