@@ -191,6 +191,9 @@ def side_by_side(data: Dataset, *, quick: bool = False, ablations: bool = False,
                  only: Sequence[str] | None = None,
                  say: Callable[[str], None] = lambda _msg: None) -> dict[str, dict]:
     """Train every recipe on the same split of `data` and measure each (module docstring)."""
+    unknown = set(only or ()) - set(ABLATIONS)
+    if unknown:
+        raise ValueError(f"unknown ablations {sorted(unknown)}; known: {list(ABLATIONS)}")
     params = Params()
     val = validation_mask(data.texts, params)
     y = (np.asarray(data.labels) == POSITIVE).astype(int)
@@ -204,9 +207,6 @@ def side_by_side(data: Dataset, *, quick: bool = False, ablations: bool = False,
     everything = np.ones(len(data), bool)
     scorers: dict[str, Scorer] = {"baseline": baseline_scorer(blocks, y, val),
                                   "shipped": shipped_scorer(counts, data, params)}
-    unknown = set(only or ()) - set(ABLATIONS)
-    if unknown:
-        raise ValueError(f"unknown ablations {sorted(unknown)}; known: {list(ABLATIONS)}")
     chosen = set(only) if only else set(ABLATIONS) if ablations else set()
     if "NB ratio" in chosen:
         scorers["NB ratio"] = shipped_scorer(counts, data, Params(nb_ratio=True))

@@ -183,16 +183,10 @@ class StanceCues:
             first = next((w for w in words if a <= w.start < b), None)
             if first is not None:
                 out.append(("⟨stance:quote⟩", first.start, first.end))
-        i = 0
-        while i < len(words):
-            w = words[i]
-            kind, n = self._match(texts, i)
-            if kind is None:
-                if self._imperative_by_suffix(w):
-                    out.append((self._imp_token(words, i, spans), w.start, w.end))
-                i += 1
-                continue
-            start, end = w.start, words[i + n - 1].end
+        matches = self._matches(texts)
+        # Reported spans first: a Kazakh verb before "деп" is already reported.
+        for i, kind, n in matches:
+            start, end = words[i].start, words[i + n - 1].end
             if kind == "report":
                 out.append(("⟨stance:report⟩", start, end))
                 lead = _QUOTE_LEAD.match(low, end)
@@ -204,16 +198,24 @@ class StanceCues:
                 begin = max((m.end() for m in _SENTENCE_BREAK.finditer(low, 0, start)),
                             default=0)
                 spans.append((begin, start))
+        cue_at = {i: (kind, n) for i, kind, n in matches}
+        i = 0
+        while i < len(words):
+            w = words[i]
+            kind, n = cue_at.get(i, (None, 1))
+            if kind is None:
+                if self._imperative_by_suffix(w):
+                    out.append((self._imp_token(words, i, spans), w.start, w.end))
             elif kind == "condemn":
-                out.append(("⟨stance:condemn⟩", start, end))
+                out.append(("⟨stance:condemn⟩", w.start, words[i + n - 1].end))
             elif kind in ("imperative", "hortative") and w.opens:
-                out.append((self._imp_token(words, i, spans), start, end))
+                out.append((self._imp_token(words, i, spans), w.start, words[i + n - 1].end))
             elif kind == "negation" and w.opens and i + n < len(words):
                 nxt = words[i + n]
-                k2, _ = self._match(texts, i + n)
-                if k2 == "imperative" or self._imperative_by_suffix(
+                after = cue_at.get(i + n, (None, 1))[0]
+                if after == "imperative" or self._imperative_by_suffix(
                         _Word(nxt.text, nxt.start, nxt.end, True)):
-                    out.append(("⟨stance:negimp⟩", start, nxt.end))
+                    out.append(("⟨stance:negimp⟩", w.start, nxt.end))
                     i += n + 1
                     continue
             i += n
@@ -237,6 +239,17 @@ class StanceCues:
             opens = not out or gap_has_break or prev_text in _OPENERS
             out.append(_Word(m.group(), m.start(), m.end(), opens))
             prev_end, prev_text = m.end(), m.group()
+        return out
+
+    def _matches(self, texts: list[str]) -> list[tuple[int, str, int]]:
+        """(first word, kind, words) of every cue phrase, longest first, not overlapping."""
+        out = []
+        i = 0
+        while i < len(texts):
+            kind, n = self._match(texts, i)
+            if kind is not None:
+                out.append((i, kind, n))
+            i += n
         return out
 
     def _match(self, texts: list[str], i: int) -> tuple[str | None, int]:
