@@ -20,8 +20,8 @@ also adds tokens that say how its words are used:
 
 The cue lists are data (`CUES`, `SUFFIXES`), embedded in the model card as the concept
 lists are, so a model scores as it was validated whatever later edits this module gets.
-Cost per comment: a few regular-expression scans; only a comment with a quote, a
-reporting cue or a clause-opening cue word is walked word by word.
+Cost: one walk over a comment's words in Python, about 0.2 ms a comment over the shared
+data on a busy two-core machine (training only: the option is off as shipped).
 """
 
 from __future__ import annotations
@@ -147,12 +147,8 @@ class StanceCues:
         self.cues = {k: tuple(sorted(set(cues.get(k, ())))) for k in CUES}
         self.suffixes = {k: tuple(sorted(set(suffixes.get(k, ())), key=lambda s: (-len(s), s)))
                          for k in SUFFIXES}
-        self._phrases: dict[str, dict[tuple[str, ...], int]] = {}
-        for kind, phrases in self.cues.items():
-            table: dict[tuple[str, ...], int] = {}
-            for p in phrases:
-                table[tuple(p.split(" "))] = len(p.split(" "))
-            self._phrases[kind] = table
+        self._phrases = {kind: frozenset(tuple(p.split(" ")) for p in phrases)
+                         for kind, phrases in self.cues.items()}
         self._longest = max((len(k) for t in self._phrases.values() for k in t), default=1)
         self._first_words = frozenset(k[0] for t in self._phrases.values() for k in t)
         self._token_cache: dict[str, int] = {}
