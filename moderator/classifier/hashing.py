@@ -14,7 +14,7 @@ here, which stays the reference the compiled one is tested against row by row.
 
 Column layout: [0, n) word n-grams, [n, 2n) character n-grams, n = `n_features`. With a
 concept table in the spec (`concepts.py`, off in the shipped recipe), its shared concept
-tokens are counted in the word block too.
+tokens are counted in the word block too, as are stance cue tokens (`stance.py`, off).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import regex
 
 from moderator.classifier import native
 from moderator.classifier.concepts import ConceptTable
+from moderator.classifier.stance import StanceCues
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -156,6 +157,8 @@ class NgramSpec:
     char_ngrams: tuple[int, int] = (2, 5)
     #: Shared concept tokens in the word block (None: the plain recipe, as shipped).
     concepts: ConceptTable | None = None
+    #: Stance cue tokens in the word block (None: the plain recipe, as shipped).
+    stance: StanceCues | None = None
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -164,6 +167,8 @@ class NgramSpec:
             "lowercase": True, "char_analyzer": "char_wb"}
         if self.concepts is not None:
             out["concepts"] = self.concepts.to_dict()
+        if self.stance is not None:
+            out["stance"] = self.stance.to_dict()
         return out
 
     @classmethod
@@ -179,7 +184,18 @@ class NgramSpec:
                 or not (1 <= char[0] <= char[1] <= 8):
             raise ValueError("n-gram ranges out of bounds")
         concepts = ConceptTable.from_dict(d["concepts"]) if "concepts" in d else None
-        return cls(n, word, char, concepts)  # type: ignore[arg-type]
+        stance = StanceCues.from_dict(d["stance"]) if "stance" in d else None
+        return cls(n, word, char, concepts, stance)  # type: ignore[arg-type]
+
+    def extra_columns(self, low: str) -> np.ndarray:
+        """Word-block columns of the concept and stance tokens of lower-cased `low`."""
+        parts = [t.columns(low, self.n_features) for t in (self.concepts, self.stance)
+                 if t is not None]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+    @property
+    def has_extras(self) -> bool:
+        return self.concepts is not None or self.stance is not None
 
     @property
     def width(self) -> int:
@@ -200,8 +216,10 @@ def grams(text: str, spec: NgramSpec, with_spans: bool = False) -> Grams | np.nd
     """Hash columns of every n-gram occurrence of `text` (and their spans if asked)."""
     low = lowercase(text)
     cols, starts, ends, _ = _occurrences(low, spec, None, with_spans)
-    if spec.concepts is not None:
-        c_cols, c_starts, c_ends = spec.concepts.spans(low, spec.n_features)
+    for table in (spec.concepts, spec.stance):
+        if table is None:
+            continue
+        c_cols, c_starts, c_ends = table.spans(low, spec.n_features)
         cols = np.concatenate((cols, c_cols))
         if with_spans:
             starts, ends = np.concatenate((starts, c_starts)), np.concatenate((ends, c_ends))
@@ -347,9 +365,9 @@ def compiled_rows(texts: Sequence[str], spec: NgramSpec, counter: object) -> Cou
     rows = CountRows(np.frombuffer(indptr, dtype=np.int64),
                      np.frombuffer(indices, dtype=np.int32),
                      np.frombuffer(data, dtype=np.float32), spec.width)
-    if spec.concepts is None:
+    if not spec.has_extras:
         return rows
-    extra = [spec.concepts.columns(low, spec.n_features) for low in lows]
+    extra = [spec.extra_columns(low) for low in lows]
     owner = np.repeat(np.arange(len(lows)), [len(e) for e in extra])
     concept_cols = np.concatenate(extra) if extra else np.zeros(0, np.int64)
     keys = np.concatenate((rows.row_ids() * spec.width + rows.indices,
@@ -422,8 +440,8 @@ def _count_chunk(texts: Sequence[str], spec: NgramSpec) -> CountRows:
     lengths = np.array([len(t) + 1 for t in lows], dtype=np.int64)
     text_starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     cols, _, _, owner = _occurrences("\n".join(lows), spec, text_starts, False)
-    if spec.concepts is not None:
-        extra = [spec.concepts.columns(low, spec.n_features) for low in lows]
+    if spec.has_extras:
+        extra = [spec.extra_columns(low) for low in lows]
         owner = np.concatenate((owner, np.repeat(np.arange(len(lows)), [len(e) for e in extra])))
         cols = np.concatenate((cols, *extra))
     keys = owner * spec.width + cols

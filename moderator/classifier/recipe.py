@@ -41,7 +41,10 @@ def train_and_save(
         "recipe": "hashed word 1-2 grams + char_wb 2-5 grams, sublinear TF-IDF per block, "
                   "logistic regression (balanced classes), Platt calibration on validation"
                   + (", shared concept tokens from the incitement lexicons in the word block "
-                     "(features.concepts)" if params.concepts else ""),
+                     "(features.concepts)" if params.concepts else "")
+                  + (", stance cue tokens (quoted/reported speech, imperatives, "
+                     "condemnation) in the word block (features.stance)"
+                     if params.stance else ""),
         "languages": "trained on English mostly; Russian has 13 propaganda rows and Kazakh "
                      "none, so ru/kk calls to violence are covered by the incitement rules",
         "hyperparameters": params.to_dict(),

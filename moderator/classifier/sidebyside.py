@@ -16,6 +16,12 @@
 * **concepts**: the shipped recipe with shared concept tokens from the incitement
   lexicons (`Params(concepts=True)`, a documented option; `--ablations`). Its concept
   tokens are counted apart and added to the same n-gram counts.
+* **stance**: the shipped recipe with stance cue tokens (quoted and reported speech,
+  imperatives, condemnation; `Params(stance=True)`, `--ablations`), counted apart and
+  added to the same n-gram counts as the concepts are.
+
+`only` (`--only` of the bench) keeps just the named ablation rows, beside baseline and
+shipped, when there is no time to train them all.
 
 Printed: random-split ROC-AUC, PR-AUC and recall at the thresholds that flag 0.1%, 0.2%
 and 0.5% of validation negatives, overall and per language; then leave-one-source-out:
@@ -28,7 +34,7 @@ recall on its propaganda and the share of its `discusses` and `other` flagged.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -42,6 +48,7 @@ from moderator.classifier.data import NEGATIVES, POSITIVE, Dataset
 from moderator.classifier.hashing import count_matrix
 from moderator.classifier.metrics import recall_at_fpr
 from moderator.classifier.model import Model, tfidf_rows
+from moderator.classifier.stance import stance_matrix
 from moderator.classifier.train import (
     Params,
     fit_counts,
@@ -176,10 +183,17 @@ def print_tables(results: dict[str, dict], baseline: str = "baseline") -> None:
 
 
 
+ABLATIONS = ("NB ratio", "source-balanced", "C=16", "concepts", "stance")
+
+
 def side_by_side(data: Dataset, *, quick: bool = False, ablations: bool = False,
                  salts: int = 0, with_loso: bool = True,
+                 only: Sequence[str] | None = None,
                  say: Callable[[str], None] = lambda _msg: None) -> dict[str, dict]:
     """Train every recipe on the same split of `data` and measure each (module docstring)."""
+    unknown = set(only or ()) - set(ABLATIONS)
+    if unknown:
+        raise ValueError(f"unknown ablations {sorted(unknown)}; known: {list(ABLATIONS)}")
     params = Params()
     val = validation_mask(data.texts, params)
     y = (np.asarray(data.labels) == POSITIVE).astype(int)
@@ -193,16 +207,28 @@ def side_by_side(data: Dataset, *, quick: bool = False, ablations: bool = False,
     everything = np.ones(len(data), bool)
     scorers: dict[str, Scorer] = {"baseline": baseline_scorer(blocks, y, val),
                                   "shipped": shipped_scorer(counts, data, params)}
-    if ablations:
+    chosen = set(only) if only else set(ABLATIONS) if ablations else set()
+    if "NB ratio" in chosen:
         scorers["NB ratio"] = shipped_scorer(counts, data, Params(nb_ratio=True))
+    if "source-balanced" in chosen:
         scorers["source-balanced"] = shipped_scorer(
             counts, data, Params(source_balanced=True))
+    if "C=16" in chosen:
         scorers["C=16"] = shipped_scorer(counts, data, Params(C=16.0))
+    if "concepts" in chosen:
         with_concepts = Params(concepts=True)
         spec = with_concepts.spec
         assert spec.concepts is not None
         extra = concept_matrix(data.texts, spec.concepts, spec.n_features, spec.width)
         scorers["concepts"] = shipped_scorer((counts + extra).tocsr(), data, with_concepts)
+    if "stance" in chosen:
+        with_stance = Params(stance=True)
+        spec = with_stance.spec
+        assert spec.stance is not None
+        t0 = time.time()
+        extra = stance_matrix(data.texts, spec.stance, spec.n_features, spec.width)
+        say(f"stance tokens {time.time() - t0:.0f} s")
+        scorers["stance"] = shipped_scorer((counts + extra).tocsr(), data, with_stance)
     results: dict[str, dict] = {}
     for name, scorer in scorers.items():
         t0 = time.time()

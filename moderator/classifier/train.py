@@ -35,6 +35,7 @@ from moderator.classifier.data import NEGATIVES, POSITIVE, Dataset, in_fold
 from moderator.classifier.hashing import NgramSpec, count_matrix
 from moderator.classifier.metrics import recall_at_fpr, report
 from moderator.classifier.model import LinearNgramModel, tfidf_rows
+from moderator.classifier.stance import default_cues
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,15 @@ class Params:
     concepts: bool = False
     #: With concepts: a token per two concepts within a few words (violence + targets).
     concept_pairs: bool = True
+    #: Stance cue tokens (quoted and reported speech, imperatives, condemnation;
+    #: `stance.py`); off as shipped (docs/classifier.md).
+    stance: bool = False
 
     @property
     def spec(self) -> NgramSpec:
         table = concepts.from_rules(self.concept_pairs) if self.concepts else None
-        return NgramSpec(self.n_features, self.word_ngrams, self.char_ngrams, table)
+        cues = default_cues() if self.stance else None
+        return NgramSpec(self.n_features, self.word_ngrams, self.char_ngrams, table, cues)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -74,6 +79,8 @@ class Params:
             del out["concepts"], out["concept_pairs"]
         if not self.nb_ratio:
             del out["nb_ratio"]
+        if not self.stance:
+            del out["stance"]
         return out
 
 
