@@ -330,15 +330,19 @@ _KEPT_BY_VIEW = regex.compile(r"[\w$@]")
 class AnchorFilter:
     """Says "no match possible" for a text that lacks an anchor of every entry (exact)."""
 
-    def __init__(self, table: str, anchors: list[str], needs: list[frozenset[int]]) -> None:
+    def __init__(self, table: str, needs: list[tuple[str, ...]]) -> None:
         self._table = table  # BMP code point -> group symbol, or _DROPPED
-        self._anchors = AhoCorasick(anchors)
-        # Per anchor: the anchor sets of the entries that need it (each entry's set holds
-        # the anchors every match of it holds).
-        self._needing: list[list[frozenset[int]]] = [[] for _ in anchors]
-        for need in set(needs):
-            for index in need:
-                self._needing[index].append(need)
+        # Per entry, the anchors every match of it holds (one per word). Its longest one
+        # is its trigger, searched for all at once; the rest are checked where it is found.
+        triggers: dict[str, int] = {}
+        self._rest: list[set[tuple[str, ...]]] = []
+        for need in needs:
+            trigger = max(need, key=len)
+            index = triggers.setdefault(trigger, len(triggers))
+            if index == len(self._rest):
+                self._rest.append(set())
+            self._rest[index].add(tuple(sorted(set(need) - {trigger})))
+        self._triggers = AhoCorasick(list(triggers))
 
     @classmethod
     def build(cls, entries: list[list[tuple[str, bool]]]) -> AnchorFilter | None:
@@ -373,17 +377,14 @@ class AnchorFilter:
         table = [_DROPPED] * 0x10000
         for ch in parent:
             table[ord(ch)] = symbol[root(ch)]
-        anchors: dict[str, int] = {}
         needs = []
         for words in entries:
-            need = set()
-            for word, _stem in words:
-                reading = _RUN.sub(r"\1", "".join(symbol[root(ch)] for ch in word))
-                need.add(anchors.setdefault(reading, len(anchors)))
+            need = tuple(_RUN.sub(r"\1", "".join(symbol[root(ch)] for ch in word))
+                         for word, _stem in words)
             if not need:
                 return None  # cannot happen for a loaded entry; no filter rather than a miss
-            needs.append(frozenset(need))
-        return cls("".join(table), list(anchors), needs)
+            needs.append(need)
+        return cls("".join(table), needs)
 
     def reading(self, text: str) -> str:
         """`text` as group symbols, characters of no group dropped, runs cut to one."""
@@ -400,8 +401,10 @@ class AnchorFilter:
 
     def may_match(self, text: str) -> bool:
         """False only when no entry can match anywhere in `text`."""
-        found = self._anchors.find_matches_as_indexes(self.reading(text), overlapping=True)
-        if not found:
-            return False
-        present = {index for index, _start, _end in found}
-        return any(need <= present for index in present for need in self._needing[index])
+        reading = self.reading(text)
+        found = self._triggers.find_matches_as_indexes(reading, overlapping=True)
+        for index in {index for index, _start, _end in found}:
+            for rest in self._rest[index]:
+                if all(anchor in reading for anchor in rest):
+                    return True
+        return False
