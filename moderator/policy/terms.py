@@ -21,6 +21,12 @@ scanned is the normalised text with typed digits put back and spaced single lett
 closed up (moderator.policy.view: ``d e a t h   t o``). A one-word entry of letters
 never matches what reads as a number (``209``, ``20g`` are not ``zog``, Latin ``x44``
 is not ``хач``).
+
+Most comments hold no entry, so the regex is not run where it cannot match: an exact
+prefilter (`AnchorFilter`, an Aho-Corasick automaton over one "anchor" per entry word,
+read in groups of the characters the units accept) rules the text out first; off inside
+`moderator.gates.ungated()`, the reference tests/policy/test_term_prefilter.py and
+tests/test_gates.py compare it with.
 """
 
 from __future__ import annotations
