@@ -21,10 +21,17 @@ scanned is the normalised text with typed digits put back and spaced single lett
 closed up (moderator.policy.view: ``d e a t h   t o``). A one-word entry of letters
 never matches what reads as a number (``209``, ``20g`` are not ``zog``, Latin ``x44``
 is not ``хач``).
+
+Most comments hold no entry, so the regex is not run where it cannot match: an exact
+prefilter (`AnchorFilter`, an Aho-Corasick automaton over one "anchor" per entry word,
+read in groups of the characters the units accept) rules the text out first; off inside
+`moderator.gates.ungated()`, the reference tests/policy/test_term_prefilter.py and
+tests/test_gates.py compare it with.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -34,8 +41,11 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import regex
+from ahocorasick_rs import AhoCorasick
 
+from moderator import gates
 from moderator.errors import PolicyError
 from moderator.policy import view
 from moderator.policy.readings import letter_class, may_double
@@ -121,10 +131,12 @@ class TermMatcher:
     """All entries of a rule in one compiled regex, run under a timeout."""
 
     def __init__(self, pattern: regex.Pattern[str] | None, entries: tuple[str, ...],
-                 words: frozenset[int] = frozenset()) -> None:
+                 words: frozenset[int] = frozenset(),
+                 prefilter: AnchorFilter | None = None) -> None:
         self._pattern = pattern
         self._entries = entries
         self._words = words  # one-word entries of letters only: never a number
+        self._prefilter = prefilter  # None: every text goes to the regex
         self._short: OrderedDict[NormalizedText, tuple[TermMatch, ...]] = OrderedDict()
 
     @classmethod
@@ -157,7 +169,8 @@ class TermMatcher:
             node[_END] = index
         words = frozenset(i for i, entry in enumerate(kept)
                           if _WORD.fullmatch(entry.rstrip("*")) and not regex.search(r"\d", entry))
-        return cls(regex.compile(f"{_LEFT}{_emit(trie)}{_RIGHT}"), kept, words)
+        return cls(regex.compile(f"{_LEFT}{_emit(trie)}{_RIGHT}"), kept, words,
+                   AnchorFilter.build([_entry_words(entry) for entry in kept]))
 
     @property
     def entries(self) -> tuple[str, ...]:
@@ -208,6 +221,14 @@ class TermMatcher:
     def _scan(self, text: NormalizedText, scanned: str, deadline: float) -> list[TermMatch]:
         """Hits in `scanned` (the normalised text, maybe blanked), through the matcher's view."""
         assert self._pattern is not None
+        prefilter = self._prefilter if gates.active() else None
+        if prefilter is not None:
+            if deadline - time.monotonic() <= 0:
+                raise TimeoutError("regex timed out")  # what the scan would say
+            # The view's last step only drops separators between single letters, which
+            # leaves the filter's reading unchanged: it reads the view before that step.
+            if not prefilter.may_match(view.typed(text, scanned)[0]):
+                return []
         seen, index = view.build(text, scanned)
         hits = []
         for m in self._pattern.finditer(seen, timeout=max(deadline - time.monotonic(), 0.0)):
@@ -226,23 +247,34 @@ def _emit(node: dict[str, Any]) -> str:
     return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
-def _entry_units(entry: str) -> tuple[str, ...]:
-    """Regex units (one per letter run, gap or stem tail); ValueError names what is wrong."""
+def _entry_words(entry: str) -> list[tuple[str, bool]]:
+    """The entry's words as its units are built from them: (normalised word, is a stem).
+
+    ValueError names what is wrong.
+    """
     if not entry:
         raise ValueError("empty entry")
     if _BAD_STAR.search(entry) or "**" in entry:
         raise ValueError("'*' is allowed only once, at the end of a word")
     # A newline stands in for '*': the normaliser never joins or drops it.
     normalized = normalize(entry.replace("*", "\n"))
-    units: list[str] = []
+    words: list[tuple[str, bool]] = []
     for match in _WORD.finditer(normalized.text):
         original_end = normalized.span(match.start(), match.end()).end
         stem = entry[original_end : original_end + 1] == "*"
         if stem and len(match.group()) < _MIN_STEM:
             raise ValueError(f"stem {match.group()!r} is shorter than {_MIN_STEM} letters")
+        words.append((_four_as_a(entry, normalized, match), stem))
+    return words
+
+
+def _entry_units(entry: str) -> tuple[str, ...]:
+    """Regex units (one per letter run, gap or stem tail); ValueError names what is wrong."""
+    units: list[str] = []
+    for word, stem in _entry_words(entry):
         if units:
             units.append(_GAP)
-        units.extend(_word_units(_four_as_a(entry, normalized, match), stem))
+        units.extend(_word_units(word, stem))
     if not units:
         raise ValueError("no letters or digits to match")
     inner = [_INNER_STEM_TAIL if unit == _STEM_TAIL else unit for unit in units[:-1]]
@@ -282,3 +314,103 @@ def _four_as_a(entry: str, normalized: NormalizedText, match: regex.Match[str]) 
         "а" if ch == "ч" and entry[normalized.starts[i]] == "4" else ch
         for i, ch in enumerate(word, start=match.start())
     )
+
+
+
+# -- the exact prefilter --------------------------------------------------------------
+# Every character a letter's unit accepts (its class, moderator.policy.readings) is put in
+# one group with the letter, and groups that share a character are merged, so each unit
+# reads as one group symbol. A match's word, read symbol by symbol with runs of one symbol
+# cut to one (a unit matches one to four characters), is then exactly its entry word read
+# the same way: the entry word's "anchor". Reading the whole text the same way, with every
+# character of no group dropped, keeps each match's reading whole (dropping and cutting
+# runs keep what a substring reads as a substring), so a text whose reading holds, for
+# every entry, not all of its word anchors cannot match: the regex is not run.
+_RUN = re.compile(r"(.)\1+", re.DOTALL)  # for entries only: texts are cut with numpy
+_DROPPED = "\x00"  # what a character of no group reads as, before it is dropped
+#: A group character must be one that `view.close_spaced` never drops (a word character
+#: or `$ @`): then the view and the normalised text read alike when no digit was typed.
+_KEPT_BY_VIEW = regex.compile(r"[\w$@]")
+
+
+class AnchorFilter:
+    """Says "no match possible" for a text that lacks an anchor of every entry (exact)."""
+
+    def __init__(self, table: str, needs: list[tuple[str, ...]]) -> None:
+        self._table = table  # BMP code point -> group symbol, or _DROPPED
+        # Per entry, the anchors every match of it holds (one per word). Its longest one
+        # is its trigger, searched for all at once; the rest are checked where it is found.
+        triggers: dict[str, int] = {}
+        self._rest: list[set[tuple[str, ...]]] = []
+        for need in needs:
+            trigger = max(need, key=len)
+            index = triggers.setdefault(trigger, len(triggers))
+            if index == len(self._rest):
+                self._rest.append(set())
+            self._rest[index].add(tuple(sorted(set(need) - {trigger})))
+        self._triggers = AhoCorasick(list(triggers))
+
+    @classmethod
+    def build(cls, entries: list[list[tuple[str, bool]]]) -> AnchorFilter | None:
+        """From each entry's words (`_entry_words`); None where no exact filter exists."""
+        parent: dict[str, str] = {}
+
+        def root(ch: str) -> str:
+            parent.setdefault(ch, ch)
+            while parent[ch] != ch:
+                parent[ch] = parent[parent[ch]]
+                ch = parent[ch]
+            return ch
+
+        def join(a: str, b: str) -> None:
+            parent[root(a)] = root(b)
+
+        for words in entries:
+            for word, _stem in words:
+                for ch in word:
+                    members = sorted(letter_class(ch)) if ch.isalpha() else [ch]
+                    for member in members:
+                        join(member, ch)
+        # The view reads a `$` or `@` first in a word as s or a: the same symbol either way.
+        join("$", "s")
+        join("@", "a")
+        if any(ord(ch) > 0xFFFF or not _KEPT_BY_VIEW.match(ch) for ch in parent):
+            return None
+        roots = sorted({root(ch) for ch in parent})
+        if len(roots) > 0x7F - 0x21:
+            return None  # more groups than ASCII symbols: no filter rather than a miss
+        symbol = {r: chr(0x21 + i) for i, r in enumerate(roots)}
+        table = [_DROPPED] * 0x10000
+        for ch in parent:
+            table[ord(ch)] = symbol[root(ch)]
+        needs = []
+        for words in entries:
+            need = tuple(_RUN.sub(r"\1", "".join(symbol[root(ch)] for ch in word))
+                         for word, _stem in words)
+            if not need:
+                return None  # cannot happen for a loaded entry; no filter rather than a miss
+            needs.append(need)
+        return cls("".join(table), needs)
+
+    def reading(self, text: str) -> str:
+        """`text` as group symbols, characters of no group dropped, runs cut to one."""
+        # Symbols are ASCII; astral characters (no group: the table leaves them as they
+        # are) and every other non-ASCII character are dropped by the encoding.
+        kept = text.translate(self._table).encode("ascii", "ignore").replace(b"\x00", b"")
+        if len(kept) < 2:
+            return kept.decode("ascii")
+        symbols = np.frombuffer(kept, dtype=np.uint8)
+        first = np.empty(len(symbols), dtype=bool)
+        first[0] = True
+        np.not_equal(symbols[1:], symbols[:-1], out=first[1:])
+        return symbols[first].tobytes().decode("ascii")
+
+    def may_match(self, text: str) -> bool:
+        """False only when no entry can match anywhere in `text`."""
+        reading = self.reading(text)
+        found = self._triggers.find_matches_as_indexes(reading, overlapping=True)
+        for index in {index for index, _start, _end in found}:
+            for rest in self._rest[index]:
+                if all(anchor in reading for anchor in rest):
+                    return True
+        return False

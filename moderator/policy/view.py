@@ -97,8 +97,21 @@ def close_spaced(view: str, index: Sequence[int]) -> tuple[str, Sequence[int]]:
 
 
 # The banned and suspect rules scan the same comment one after the other: the last view
-# is kept (one slot, replaced whole, so threads at worst build it twice).
+# (and the last text with typed digits back) is kept (one slot each, replaced whole, so
+# threads at worst build it twice).
 _last: tuple[NormalizedText, str, tuple[str, Sequence[int]]] | None = None
+_last_typed: tuple[NormalizedText, str, tuple[str, Sequence[int]]] | None = None
+
+
+def typed(text: NormalizedText, scanned: str) -> tuple[str, Sequence[int]]:
+    """`digits_typed(text, scanned)`, kept for the next rule: the view before its last step."""
+    global _last_typed
+    last = _last_typed
+    if last is not None and last[0] is text and last[1] is scanned:
+        return last[2]
+    result = digits_typed(text, scanned)
+    _last_typed = (text, scanned, result)
+    return result
 
 
 def build(text: NormalizedText, scanned: str) -> tuple[str, Sequence[int]]:
@@ -107,6 +120,6 @@ def build(text: NormalizedText, scanned: str) -> tuple[str, Sequence[int]]:
     last = _last
     if last is not None and last[0] is text and last[1] is scanned:
         return last[2]
-    seen = close_spaced(*digits_typed(text, scanned))
+    seen = close_spaced(*typed(text, scanned))
     _last = (text, scanned, seen)
     return seen
