@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from moderator.http.extension import require_mounted
+from moderator.http.fastjson import json_response
 from moderator.http.observability import metrics
 from moderator.http.requests import parse_check, parse_json, read_body
 from moderator.paths import strip_paths
@@ -30,7 +31,7 @@ def check() -> Response:
     verdict = service.check(comment)
     g.site, g.verdict = comment.site, verdict
     metrics().record_verdict(comment.site, verdict)
-    return jsonify(verdict.to_dict())
+    return json_response(verdict.to_dict())
 
 
 @api.get("/v1/policy")

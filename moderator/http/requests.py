@@ -40,10 +40,10 @@ def read_body(request: Request) -> bytes:
     past the limit, so a body over it is a 413 however it was framed.
     """
     limit = request.max_content_length
-    too_large = RequestEntityTooLarge(f"The body is larger than the {limit}-byte limit.")
-    if request.content_length is not None:
-        if limit is not None and request.content_length > limit:
-            raise too_large
+    length = request.content_length  # parsed from the header on each read: once here
+    if length is not None:
+        if limit is not None and length > limit:
+            raise _too_large(limit)
         return _guarded(request.get_data)
     codings = [c.strip().lower() for c in request.headers.get("Transfer-Encoding", "").split(",")]
     if codings == [""]:
@@ -61,10 +61,15 @@ def read_body(request: Request) -> bytes:
             parts.append(part)
             size += len(part)
         if limit is not None and size > limit:
-            raise too_large
+            raise _too_large(limit)
         return b"".join(parts)
 
     return _guarded(read_all)
+
+
+def _too_large(limit: int | None) -> RequestEntityTooLarge:
+    """Built only when raised: most bodies are within the limit."""
+    return RequestEntityTooLarge(f"The body is larger than the {limit}-byte limit.")
 
 
 def _guarded(read: Any) -> bytes:
