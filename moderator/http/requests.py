@@ -13,6 +13,8 @@ from moderator.policy.model import Policy
 from moderator.types import Comment
 
 MAX_CONTEXT_KEYS = 32
+#: The members of a /v1/check body.
+_MEMBERS = frozenset({"site", "fields", "context"})
 CONTEXT_STRING_LIMIT = 2048
 #: Context members with a meaning of their own, and the types they must have.
 KNOWN_CONTEXT: dict[str, tuple[type | tuple[type, ...], str]] = {
@@ -101,11 +103,12 @@ def parse_json(body: bytes) -> Any:
 
 
 def _check_text(value: str, pointer: str) -> str:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InvalidRequest(f"{pointer} contains a lone surrogate at position {exc.start}.",
-                             pointer=pointer) from exc
+    if not value.isascii():  # ASCII has no surrogates: most fields need no encode
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidRequest(f"{pointer} contains a lone surrogate at position "
+                                 f"{exc.start}.", pointer=pointer) from exc
     if "\x00" in value:
         raise InvalidRequest(f"{pointer} contains a NUL character.", pointer=pointer)
     return value
@@ -127,8 +130,8 @@ def parse_check(payload: Any, policy_for: Any) -> Comment:
     """Build a Comment from a /v1/check body; `policy_for(site)` may raise UnknownSiteError."""
     if not isinstance(payload, dict):
         raise InvalidRequest(f"The body must be a JSON object, not {_type_name(payload)}.")
-    unknown = sorted(set(payload) - {"site", "fields", "context"})
-    if unknown:
+    if not payload.keys() <= _MEMBERS:
+        unknown = sorted(set(payload) - _MEMBERS)
         raise InvalidRequest(f"Unknown member /{unknown[0]}; expected site, fields, context.",
                              pointer=f"/{unknown[0]}")
     site = parse_site(payload)
