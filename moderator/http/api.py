@@ -23,7 +23,9 @@ def moderator() -> Moderator:
 
 @api.post("/v1/check")
 def check() -> Response:
-    if not request.is_json:
+    # The exact header most clients send is JSON without parsing it; anything else is
+    # left to werkzeug's parse (parameters, case, application/*+json).
+    if request.environ.get("CONTENT_TYPE") != "application/json" and not request.is_json:
         raise UnsupportedMediaType("Send the comment as JSON with Content-Type: application/json.")
     payload = parse_json(read_body(request))
     service = moderator()

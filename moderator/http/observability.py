@@ -127,13 +127,14 @@ class RequestLogFormatter(JsonFormatter):
         super().__init__(self.FORMAT)
         self._encoder = json.JSONEncoder(ensure_ascii=True)
         self._plain = self._required_fields == ["asctime", "levelname", "name", "message"]
+        self._second: tuple[int, str] = (-1, "")  # a second and its local time's text
 
     def format(self, record: logging.LogRecord) -> str:
         if (not self._plain or record.exc_info or record.exc_text or record.stack_info
                 or not isinstance(record.msg, str) or self.prefix):
             return super().format(record)
         record.message = record.getMessage()
-        record.asctime = self.formatTime(record, self.datefmt)
+        record.asctime = self._asctime(record)
         data: dict[str, Any] = {"asctime": record.asctime, "levelname": record.levelname,
                                 "name": record.name, "message": record.message}
         merge_record_extra(record, data, reserved=self._skip_fields)
@@ -141,6 +142,23 @@ class RequestLogFormatter(JsonFormatter):
             return self._encoder.encode(data)
         except (TypeError, ValueError):  # a value only JsonFormatter's encoder knows
             return super().format(record)
+
+
+    def _asctime(self, record: logging.LogRecord) -> str:
+        """`formatTime(record, datefmt)`, with the seconds' text kept while they last.
+
+        Every request of one second formats the same local time; only the milliseconds
+        differ. Anything but the default format and converter goes the general way.
+        """
+        if (self.datefmt is not None or self.converter is not time.localtime
+                or not self.default_msec_format):
+            return self.formatTime(record, self.datefmt)
+        second = int(record.created)  # what localtime(created) reads of it
+        cached = self._second  # one tuple, so threads sharing the formatter agree
+        if cached[0] != second:
+            cached = self._second = (
+                second, time.strftime(self.default_time_format, time.localtime(second)))
+        return self.default_msec_format % (cached[1], record.msecs)
 
 
 def configure_logging() -> logging.Logger:
