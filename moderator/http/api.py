@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from moderator.http.extension import require_mounted
+from moderator.http.fastjson import json_response
 from moderator.http.observability import metrics
 from moderator.http.requests import parse_check, parse_json, read_body
 from moderator.paths import strip_paths
@@ -22,7 +23,9 @@ def moderator() -> Moderator:
 
 @api.post("/v1/check")
 def check() -> Response:
-    if not request.is_json:
+    # The exact header most clients send is JSON without parsing it; anything else is
+    # left to werkzeug's parse (parameters, case, application/*+json).
+    if request.environ.get("CONTENT_TYPE") != "application/json" and not request.is_json:
         raise UnsupportedMediaType("Send the comment as JSON with Content-Type: application/json.")
     payload = parse_json(read_body(request))
     service = moderator()
@@ -30,7 +33,7 @@ def check() -> Response:
     verdict = service.check(comment)
     g.site, g.verdict = comment.site, verdict
     metrics().record_verdict(comment.site, verdict)
-    return jsonify(verdict.to_dict())
+    return json_response(verdict.to_dict())
 
 
 @api.get("/v1/policy")

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import time
-import uuid
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -128,13 +127,14 @@ class RequestLogFormatter(JsonFormatter):
         super().__init__(self.FORMAT)
         self._encoder = json.JSONEncoder(ensure_ascii=True)
         self._plain = self._required_fields == ["asctime", "levelname", "name", "message"]
+        self._second: tuple[int, str] = (-1, "")  # a second and its local time's text
 
     def format(self, record: logging.LogRecord) -> str:
         if (not self._plain or record.exc_info or record.exc_text or record.stack_info
                 or not isinstance(record.msg, str) or self.prefix):
             return super().format(record)
         record.message = record.getMessage()
-        record.asctime = self.formatTime(record, self.datefmt)
+        record.asctime = self._asctime(record)
         data: dict[str, Any] = {"asctime": record.asctime, "levelname": record.levelname,
                                 "name": record.name, "message": record.message}
         merge_record_extra(record, data, reserved=self._skip_fields)
@@ -142,6 +142,23 @@ class RequestLogFormatter(JsonFormatter):
             return self._encoder.encode(data)
         except (TypeError, ValueError):  # a value only JsonFormatter's encoder knows
             return super().format(record)
+
+
+    def _asctime(self, record: logging.LogRecord) -> str:
+        """`formatTime(record, datefmt)`, with the seconds' text kept while they last.
+
+        Every request of one second formats the same local time; only the milliseconds
+        differ. Anything but the default format and converter goes the general way.
+        """
+        if (self.datefmt is not None or self.converter is not time.localtime
+                or not self.default_msec_format):
+            return self.formatTime(record, self.datefmt)
+        second = int(record.created)  # what localtime(created) reads of it
+        cached = self._second  # one tuple, so threads sharing the formatter agree
+        if cached[0] != second:
+            cached = self._second = (
+                second, time.strftime(self.default_time_format, time.localtime(second)))
+        return self.default_msec_format % (cached[1], record.msecs)
 
 
 def configure_logging() -> logging.Logger:
@@ -156,27 +173,47 @@ def configure_logging() -> logging.Logger:
     return logger
 
 
+def request_id(random: bytes) -> str:
+    """`uuid.UUID(bytes=random, version=4).hex` from 16 random bytes, without the object."""
+    raw = bytearray(random)
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    return raw.hex()
+
+
 def _before() -> None:
-    supplied = request.headers.get("X-Request-Id", "")
-    g.request_id = supplied if _REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
-    g.started = time.perf_counter()
+    # Werkzeug's request.headers.get("X-Request-Id") reads this environ key.
+    supplied = request.environ.get("HTTP_X_REQUEST_ID", "")
+    state = g._get_current_object()  # type: ignore[attr-defined]
+    state.request_id = (supplied if _REQUEST_ID.fullmatch(supplied)
+                        else request_id(os.urandom(16)))
+    state.started = time.perf_counter()
 
 
 def _after(response: Response) -> Response:
-    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-    metrics().request(endpoint, request.method, response.status_code, elapsed)
-    response.headers["X-Request-Id"] = g.get("request_id", "")
-    verdict: Verdict | None = g.get("verdict")
+    # The request and g once each: every `request.x` or `g.x` goes through a context
+    # lookup, and this runs on every request.
+    now = time.perf_counter()
+    state = g._get_current_object()  # type: ignore[attr-defined]
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    started = state.get("started")
+    elapsed = now - (started if started is not None else time.perf_counter())
+    rule = req.url_rule
+    endpoint = rule.rule if rule else "unmatched"
+    method, status = req.method, response.status_code
+    metrics().request(endpoint, method, status, elapsed)
+    rid = state.get("request_id")
+    response.headers["X-Request-Id"] = rid if rid is not None else ""
+    verdict: Verdict | None = state.get("verdict")
     fields = {
-        "request_id": g.get("request_id"),
-        "method": request.method,
+        "request_id": rid,
+        "method": method,
         "endpoint": endpoint,
-        "status": response.status_code,
+        "status": status,
         "duration_ms": round(elapsed * 1000, 3),
     }
     if verdict is not None:
-        fields.update(site=g.get("site"), decision=verdict.decision.value,
+        fields.update(site=state.get("site"), decision=verdict.decision.value,
                       codes=[f.code for f in verdict.findings], policy=verdict.policy,
                       model=verdict.model)
     _LOG.info("request", extra=fields)

@@ -13,6 +13,8 @@ from moderator.policy.model import Policy
 from moderator.types import Comment
 
 MAX_CONTEXT_KEYS = 32
+#: The members of a /v1/check body.
+_MEMBERS = frozenset({"site", "fields", "context"})
 CONTEXT_STRING_LIMIT = 2048
 #: Context members with a meaning of their own, and the types they must have.
 KNOWN_CONTEXT: dict[str, tuple[type | tuple[type, ...], str]] = {
@@ -40,10 +42,10 @@ def read_body(request: Request) -> bytes:
     past the limit, so a body over it is a 413 however it was framed.
     """
     limit = request.max_content_length
-    too_large = RequestEntityTooLarge(f"The body is larger than the {limit}-byte limit.")
-    if request.content_length is not None:
-        if limit is not None and request.content_length > limit:
-            raise too_large
+    length = request.content_length  # parsed from the header on each read: once here
+    if length is not None:
+        if limit is not None and length > limit:
+            raise _too_large(limit)
         return _guarded(request.get_data)
     codings = [c.strip().lower() for c in request.headers.get("Transfer-Encoding", "").split(",")]
     if codings == [""]:
@@ -61,10 +63,15 @@ def read_body(request: Request) -> bytes:
             parts.append(part)
             size += len(part)
         if limit is not None and size > limit:
-            raise too_large
+            raise _too_large(limit)
         return b"".join(parts)
 
     return _guarded(read_all)
+
+
+def _too_large(limit: int | None) -> RequestEntityTooLarge:
+    """Built only when raised: most bodies are within the limit."""
+    return RequestEntityTooLarge(f"The body is larger than the {limit}-byte limit.")
 
 
 def _guarded(read: Any) -> bytes:
@@ -96,11 +103,12 @@ def parse_json(body: bytes) -> Any:
 
 
 def _check_text(value: str, pointer: str) -> str:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InvalidRequest(f"{pointer} contains a lone surrogate at position {exc.start}.",
-                             pointer=pointer) from exc
+    if not value.isascii():  # ASCII has no surrogates: most fields need no encode
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidRequest(f"{pointer} contains a lone surrogate at position "
+                                 f"{exc.start}.", pointer=pointer) from exc
     if "\x00" in value:
         raise InvalidRequest(f"{pointer} contains a NUL character.", pointer=pointer)
     return value
@@ -122,8 +130,8 @@ def parse_check(payload: Any, policy_for: Any) -> Comment:
     """Build a Comment from a /v1/check body; `policy_for(site)` may raise UnknownSiteError."""
     if not isinstance(payload, dict):
         raise InvalidRequest(f"The body must be a JSON object, not {_type_name(payload)}.")
-    unknown = sorted(set(payload) - {"site", "fields", "context"})
-    if unknown:
+    if not payload.keys() <= _MEMBERS:
+        unknown = sorted(set(payload) - _MEMBERS)
         raise InvalidRequest(f"Unknown member /{unknown[0]}; expected site, fields, context.",
                              pointer=f"/{unknown[0]}")
     site = parse_site(payload)

@@ -138,3 +138,21 @@ def test_request_log_formatter_takes_the_general_way_for_exceptions() -> None:
     line = RequestLogFormatter().format(record)
     assert line == JsonFormatter(RequestLogFormatter.FORMAT).format(record)
     assert "ValueError" in json.loads(line)["exc_info"]
+
+
+def test_request_log_formatter_times_records_of_one_second_and_the_next_alike() -> None:
+    """One formatter over a run of times (it keeps the last second's text) writes what
+    JsonFormatter writes for each: same second, the next, back again, midnight, a new year."""
+    from moderator.http.observability import RequestLogFormatter
+
+    fast, reference = RequestLogFormatter(), JsonFormatter(RequestLogFormatter.FORMAT)
+    base = 1_798_761_599.0  # a second before 2027 in UTC; other zones cross other hours
+    times = [base + 0.0005, base + 0.4, base + 0.999, base + 1.0, base + 1.001, base + 0.5,
+             base + 86_400.25, base + 86_400.75, base + 3_600.0, base - 1e-6]
+    for created in times:
+        record = logging.getLogger(LOGGER_NAME).makeRecord(
+            LOGGER_NAME, logging.INFO, __file__, 1, "request", (), None,
+            extra={"status": 200})
+        record.created = created
+        record.msecs = (created - int(created)) * 1000 // 1 + 0.0
+        assert fast.format(record) == reference.format(record), created
