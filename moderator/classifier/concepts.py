@@ -28,7 +28,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -185,10 +185,16 @@ def _strings(values: object) -> bool:
         isinstance(v, str) and v and _WORD.fullmatch(v) for v in values)
 
 
-def concept_matrix(texts: Sequence[str], table: ConceptTable, n_features: int,
-                   width: int) -> sp.csr_matrix:
-    """Counts of the concept tokens alone: added to n-gram counts, the same matrix
-    `count_matrix` makes with the table in its spec (so a bench counts n-grams once)."""
+class TokenSource(Protocol):
+    """Anything that hashes extra tokens of a lower-cased text into columns (concepts, stance)."""
+
+    def columns(self, low: str, n_features: int) -> np.ndarray: ...
+
+
+def token_matrix(texts: Sequence[str], source: TokenSource, n_features: int,
+                 width: int) -> sp.csr_matrix:
+    """Counts of `source`'s tokens alone: added to n-gram counts, the same matrix
+    `count_matrix` makes with the source in its spec (so a bench counts n-grams once)."""
     import scipy.sparse as sp
 
     from moderator.classifier.hashing import lowercase
@@ -196,7 +202,7 @@ def concept_matrix(texts: Sequence[str], table: ConceptTable, n_features: int,
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     for i, text in enumerate(texts):
-        c = table.columns(lowercase(text), n_features)
+        c = source.columns(lowercase(text), n_features)
         if len(c):
             rows.append(np.full(len(c), i, dtype=np.int64))
             cols.append(c)
@@ -206,6 +212,12 @@ def concept_matrix(texts: Sequence[str], table: ConceptTable, n_features: int,
     out = sp.csr_matrix((np.ones(len(r), dtype=np.float32), (r, c)), shape=(len(texts), width))
     out.sum_duplicates()
     return out
+
+
+def concept_matrix(texts: Sequence[str], table: ConceptTable, n_features: int,
+                   width: int) -> sp.csr_matrix:
+    """Counts of the concept tokens alone (`token_matrix` of the table)."""
+    return token_matrix(texts, table, n_features, width)
 
 
 def from_rules(pairs: bool = True, folder: Path = DEFAULT_RULES,

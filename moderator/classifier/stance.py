@@ -334,22 +334,8 @@ def default_cues() -> StanceCues:
 
 def stance_matrix(texts: Sequence[str], cues: StanceCues, n_features: int,
                   width: int) -> sp.csr_matrix:
-    """Counts of the cue tokens alone: added to n-gram counts, the same matrix
-    `count_matrix` makes with the cues in its spec (so a bench counts n-grams once)."""
-    import scipy.sparse as sp
+    """Counts of the cue tokens alone (`concepts.token_matrix` of the cues): added to
+    n-gram counts, the same matrix `count_matrix` makes with the cues in its spec."""
+    from moderator.classifier.concepts import token_matrix
 
-    from moderator.classifier.hashing import lowercase
-
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    for i, text in enumerate(texts):
-        c = cues.columns(lowercase(text), n_features)
-        if len(c):
-            rows.append(np.full(len(c), i, dtype=np.int64))
-            cols.append(c)
-    if not cols:
-        return sp.csr_matrix((len(texts), width), dtype=np.float32)
-    r, c = np.concatenate(rows), np.concatenate(cols)
-    out = sp.csr_matrix((np.ones(len(r), dtype=np.float32), (r, c)), shape=(len(texts), width))
-    out.sum_duplicates()
-    return out
+    return token_matrix(texts, cues, n_features, width)
