@@ -23,6 +23,8 @@ _PG_LOCK_KEY = 0x6D6F6431
 #: or for a connection: well below gunicorn's 30 s worker timeout, so one held lock gives
 #: its waiters a 503 in seconds instead of parking every worker until it is killed.
 DEFAULT_TIMEOUT_SECONDS = 5.0
+#: Execution option of a read-only engine (`reads`): its transactions begin deferred.
+_READS = "moderator_reads"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -68,10 +70,21 @@ def _tune_postgresql(engine: Engine, timeout: float) -> None:
         dbapi_connection.commit()  # a SET inside a transaction that rolls back is undone
 
 
+def reads(engine: Engine) -> Engine:
+    """The same engine (pool, settings) for transactions that only read.
+
+    On SQLite they begin deferred: under WAL a reader takes no lock a writer waits for,
+    and waits for none. Every other transaction takes the write lock up front, so
+    reading through this engine is for code that never writes.
+    """
+    return engine.execution_options(**{_READS: True})
+
+
 def _tune_sqlite(engine: Engine, timeout: float) -> None:
     """WAL lets readers run beside a writer; BEGIN IMMEDIATE takes the write lock up front,
     so two processes never deadlock upgrading a read lock (SQLite would fail one at once
-    instead of waiting out the busy timeout)."""
+    instead of waiting out the busy timeout). Reads (`reads`) begin deferred: taking the
+    write lock for them would queue every read of the review queue behind the writers."""
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -84,7 +97,8 @@ def _tune_sqlite(engine: Engine, timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READS)
+                             else "BEGIN IMMEDIATE")
 
 
 @contextmanager

@@ -10,6 +10,7 @@ is never flagged again: a human has had the second look.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -84,8 +85,8 @@ class LabelsMixin:
     _session: sessionmaker[Session]
     _clock: Callable[[], datetime]
 
-    def _tx(self) -> Session:
-        return self._session.begin()  # type: ignore[return-value]
+    def _tx(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError  # Store's: writes go through its write sessions
 
     def add_label(self, text: str, label: str, lang: str | None, moderator: str,
                   site: str | None = None, origin: str = "api") -> int:

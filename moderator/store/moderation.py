@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderator.store.errors import StoreError
 from moderator.store.schema import DecisionLog, HeldComment, Label
 from moderator.store.times import aware, iso
+from moderator.store.turns import WriteTurns
 from moderator.store.webhooks import Notify, add_outgoing
 
 if TYPE_CHECKING:
@@ -127,9 +129,10 @@ class ModerationMixin:
     _session: sessionmaker[Session]
     _clock: Callable[[], datetime]
     max_rejected: int | None
+    _turns: WriteTurns
 
-    def _tx(self) -> Session:
-        return self._session.begin()  # type: ignore[return-value]
+    def _tx(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError  # Store's: writes go through its write sessions
 
     def _row(self, comment: Comment, verdict: Verdict, text_field: str,
              email_fields: tuple[str, ...], status: str) -> HeldComment:
@@ -150,11 +153,15 @@ class ModerationMixin:
         if self.max_rejected is None:
             return None
         row = self._row(comment, verdict, text_field, email_fields, "auto_rejected")
+        keep = self.max_rejected
+
+        def write(session: Session) -> None:
+            session.add(row)
+            session.flush()
+            _trim_rejected(session, comment.site, keep)
+
         try:
-            with self._tx() as session:
-                session.add(row)
-                session.flush()
-                _trim_rejected(session, comment.site, self.max_rejected)
+            self._turns.together(write)
         except SQLAlchemyError as exc:
             log.warning("rejected comment not kept: %s", store_error_name(exc))
             return None

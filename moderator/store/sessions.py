@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,8 +43,8 @@ class SessionsMixin:
     _session: sessionmaker[Session]
     _clock: Callable[[], datetime]
 
-    def _tx(self) -> Session:
-        return self._session.begin()  # type: ignore[return-value]
+    def _tx(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError  # Store's: writes go through its write sessions
 
     def start_session(self, moderator: str, key_fingerprint: str,
                       lifetime: timedelta) -> tuple[str, SessionRecord]:

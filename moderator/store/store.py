@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderator.store.akismet import AkismetMixin
-from moderator.store.engine import DEFAULT_TIMEOUT_SECONDS, make_engine, upgrade
+from moderator.store.engine import (
+    DEFAULT_TIMEOUT_SECONDS,
+    make_engine,
+    reads,
+    sqlite_path,
+    upgrade,
+)
 from moderator.store.errors import StoreError
 from moderator.store.labels import LabelsMixin
 from moderator.store.moderation import ModerationMixin
@@ -27,6 +34,7 @@ from moderator.store.schema import DecisionLog, HeldComment, Label
 from moderator.store.sessions import SessionsMixin
 from moderator.store.times import aware as _aware
 from moderator.store.times import iso, utcnow
+from moderator.store.turns import WriteTurns
 from moderator.store.webhooks import Notify, WebhooksMixin, add_outgoing
 from moderator.types import Comment, Verdict
 
@@ -167,9 +175,17 @@ class Store(LabelsMixin, AkismetMixin, ModerationMixin, SessionsMixin, WebhooksM
     def __init__(self, engine: Engine, hash_key: bytes, retention_days: int | None = None,
                  clock: Callable[[], datetime] = utcnow, *,
                  max_pending: int | None = None, max_pending_per_ip: int | None = None,
-                 max_rejected: int | None = DEFAULT_MAX_REJECTED) -> None:
+                 max_rejected: int | None = DEFAULT_MAX_REJECTED,
+                 timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
         self.engine = engine
-        self._session = sessionmaker(engine, expire_on_commit=False)
+        #: Reads (`with self._session()`) never wait for a writer's lock, nor hold one.
+        self._session = sessionmaker(reads(engine), expire_on_commit=False)
+        self._writes = sessionmaker(engine, expire_on_commit=False)
+        path = sqlite_path(str(engine.url))
+        self._turns = WriteTurns(self._writes.begin, serial=engine.dialect.name == "sqlite",
+                                 timeout=timeout,
+                                 lock_file=path.with_name(path.name + ".write-lock")
+                                 if path else None)
         self._key = hash_key
         #: Days a decided comment keeps its text; None or 0: no automatic purge.
         self.retention_days = retention_days or None
@@ -194,13 +210,19 @@ class Store(LabelsMixin, AkismetMixin, ModerationMixin, SessionsMixin, WebhooksM
         if migrate:
             upgrade(engine)
         return cls(engine, hash_key, retention_days, max_pending=max_pending,
-                   max_pending_per_ip=max_pending_per_ip, max_rejected=max_rejected)
+                   max_pending_per_ip=max_pending_per_ip, max_rejected=max_rejected,
+                   timeout=timeout)
 
     def close(self) -> None:
         self.engine.dispose()
+        self._turns.close()
 
-    def _tx(self) -> Session:
-        return self._session.begin()  # type: ignore[return-value]
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        """A write transaction: on SQLite it holds the database's write lock throughout,
+        taken in this process's turn (moderator.store.turns)."""
+        with self._turns.turn(), self._writes.begin() as session:
+            yield session
 
     # -- the queue -------------------------------------------------------------------
 
@@ -220,8 +242,7 @@ class Store(LabelsMixin, AkismetMixin, ModerationMixin, SessionsMixin, WebhooksM
             raise TooManyPending(comment.site, self.max_pending_per_ip)
         if self.max_pending is not None and self.pending(comment.site) >= self.max_pending:
             raise QueueFull(comment.site, self.max_pending)
-        with self._tx() as session:
-            session.add(row)
+        self._turns.together(lambda session: session.add(row))
         return row.id
 
     def _row(self, comment: Comment, verdict: Verdict, text_field: str,
@@ -376,7 +397,7 @@ class Store(LabelsMixin, AkismetMixin, ModerationMixin, SessionsMixin, WebhooksM
             return self._health[1]
         problem: str | None = None
         try:
-            with self.engine.connect() as conn:
+            with reads(self.engine).connect() as conn:
                 conn.execute(select(HeldComment.seq).limit(1)).all()
                 if conn.dialect.name == "postgresql" and \
                         conn.execute(text("SHOW transaction_read_only")).scalar() == "on":

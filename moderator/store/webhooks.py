@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -155,8 +156,8 @@ class WebhooksMixin:
     _session: sessionmaker[Session]
     _clock: Callable[[], datetime]
 
-    def _tx(self) -> Session:
-        return self._session.begin()  # type: ignore[return-value]
+    def _tx(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError  # Store's: writes go through its write sessions
 
     def has_due_deliveries(self, now: datetime | None = None) -> bool:
         """A read only: whether a claim would find anything (the worker's idle poll)."""

@@ -275,6 +275,7 @@ def test_a_database_outage_is_503_not_500(app: Flask, client: FlaskClient) -> No
     store.engine.dispose()
     store.engine = create_engine(unreachable)
     store._session.configure(bind=store.engine)
+    store._writes.configure(bind=store.engine)
     for method, path in (("get", "/v1/queue"), ("get", "/v1/admin/labels"),
                          ("delete", "/v1/admin/labels/1"), ("post", "/v1/admin/labels/1/confirm")):
         response = getattr(client, method)(path, headers=auth())

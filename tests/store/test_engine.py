@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import text
 
@@ -44,3 +45,29 @@ def test_a_held_sqlite_lock_gives_503_with_retry_after(tmp_path: Path) -> None:
         holder.close()
         app.extensions["moderator"].store.close()
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+
+
+def test_reads_go_on_while_another_process_writes_but_writes_wait(tmp_path: Path) -> None:
+    """Under WAL a read takes no write lock: the queue, counts and health stay readable
+    while another process holds the lock (and nothing a read does queues its writers)."""
+    from sqlalchemy.exc import OperationalError
+
+    from moderator.types import Comment, Decision, Verdict
+
+    db = tmp_path / "store.sqlite3"
+    store = Store.open(f"sqlite:///{db}", b"k" * 32, timeout=0.2)
+    review = Verdict(Decision.REVIEW, (), {}, "default@1", None, "en")
+    comment_id = store.hold(Comment({"comment": "first"}, site="default"), review, "comment")
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process writing
+    try:
+        assert store.get(comment_id).text == "first"
+        assert [i.id for i in store.queue("default")[0]] == [comment_id]
+        assert store.pending("default") == 1 and store.count()["held_pending"] == 1
+        assert store.problem() is None
+        with pytest.raises(OperationalError):  # a write still waits for the lock
+            store.hold(Comment({"comment": "second"}, site="default"), review, "comment")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        store.close()
