@@ -213,13 +213,19 @@ def run_servers(args: argparse.Namespace, bodies: list[str], script: Path, tmp: 
     # A copy of the site with the default policy's [flood] limits off: 200 commenters
     # at a thousand comments a second would be measured as 429s, not as checks.
     policies, models = copy_site(tmp / "site")
-    for side, env in sides.items():
+    for number, (side, env) in enumerate(sides.items()):
         port = free_port()
+        # A fresh store per side: held and kept comments of earlier runs would otherwise
+        # fill the queue (its cap) and let the sides count over different tables.
+        store = f"sqlite:///{tmp / f'store{number}.sqlite3'}"
+        # -P: the working directory (this tree) is not put first on sys.path, so the
+        # baseline's PYTHONPATH decides which `moderator` serves.
         results[f"moderator{side}"] = measure(
-            f"moderator{side}", [sys.executable, "-m", "moderator", "serve", "--port", str(port),
-                                 "--workers", str(args.workers)],
+            f"moderator{side}", [sys.executable, "-P", "-m", "moderator", "serve", "--port",
+                                 str(port), "--workers", str(args.workers)],
             port, bodies, script, args,
-            {**env, "MODERATOR_POLICY_DIR": str(policies), "MODERATOR_MODELS_DIR": str(models)})
+            {**env, "MODERATOR_POLICY_DIR": str(policies), "MODERATOR_MODELS_DIR": str(models),
+             "MODERATOR_DATABASE_URL": store})
         if args.http_only:
             port = free_port()
             metrics_dir = tmp / f"metrics{side.strip(' ()')}"
