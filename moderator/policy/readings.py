@@ -19,6 +19,11 @@ of what a commenter may have typed for it, as it stands after normalisation:
 The twins the normaliser cannot tell apart (`1` for i or l, `3` for е or з) share one
 class, so their runs merge; `4` is ч or а, so Cyrillic а's class holds ч (`джих4д`), but
 ч's does not hold а (`хаа` is not `хач`).
+
+Case folding makes a typed capital L an l, and so an i's twin, though it looks like
+neither i nor I: `SPLC` read as `spic`. The view keeps it as `L` (`CAPITAL_L`), and only
+l's class holds it. A lower-case l stays a twin (it is what a capital I looks like:
+`KlKE`), and so does a capital I (it is what an l looks like: `aII`, also `KIIL`).
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ _TYPED_FOR = {
 _SAME_SCRIPT = {"й": "и"}
 _TWINS = ("il", "ез")
 _TWIN_OF = {ch: pair for pair in _TWINS for ch in pair}
+#: What the view (moderator.policy.view) writes for a typed capital L, in place of the l
+#: (or, in a Cyrillic word, the і) the normaliser made of it; only l's class holds it.
+CAPITAL_L = "L"
 
 
 def _stable(ch: str) -> bool:
@@ -75,7 +83,8 @@ def _lookalikes(letter: str) -> set[str]:
 
 @lru_cache(maxsize=512)
 def letter_class(letter: str) -> frozenset[str]:
-    """Every character that may stand for `letter` in the normalised, digit-restored text."""
+    """Every character that may stand for `letter` in the matcher's view (the normalised
+    text with typed digits and capital Ls back)."""
     own = set(_TWIN_OF.get(letter, letter))
     letters = set().union(*(_lookalikes(ch) for ch in own)) | set(_SAME_SCRIPT.get(letter, ""))
     leet = _chars.LEET_CYRILLIC if "\u0400" <= letter <= "\u04ff" else _chars.LEET_LATIN
@@ -90,7 +99,14 @@ def letter_class(letter: str) -> frozenset[str]:
                 images.add(table[ord(ch)])
         if ch in leet:
             images.add(leet[ch])  # where a cut run left no digit to put back (`х44д`)
+    if letter == "l":
+        images.add(CAPITAL_L)
     return frozenset(images)
+
+
+def run_key(letter: str) -> frozenset[str]:
+    """What runs of letters merge on: their classes, but for `CAPITAL_L` (i and l merge)."""
+    return letter_class(letter) - {CAPITAL_L}
 
 
 def may_double(letter: str) -> bool:

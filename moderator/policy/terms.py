@@ -15,10 +15,11 @@ means no match, so ``ass`` never fires inside ``classic``. Each letter of an ent
 class of what may stand for it (moderator.policy.readings): its look-alike in the other
 script (``cmeptь``, ``кіке``), the digits typed for it (``4ll``, ``7he``, ``$1eg``), the
 ambiguous leetspeak twins (``1`` for i or l, ``3`` for е or з; an entry's а also matches
-``4`` and ч, but its ч stays ч, so ``хаа`` is not ``хач``). A single letter of an entry
-also matches a doubled one (the normaliser cuts ``kiiilll`` to ``kiill``). The text
-scanned is the normalised text with typed digits put back and spaced single letters
-closed up (moderator.policy.view: ``d e a t h   t o``). A one-word entry of letters
+``4`` and ч, but its ч stays ч, so ``хаа`` is not ``хач``); a typed capital L stands for
+an l only (``SPLC`` is not ``spic``). A single letter of an entry also matches a doubled
+one (the normaliser cuts ``kiiilll`` to ``kiill``). The text scanned is the normalised
+text with typed digits and capital Ls put back and spaced single letters closed up
+(moderator.policy.view: ``d e a t h   t o``). A one-word entry of letters
 never matches what reads as a number (``209``, ``20g`` are not ``zog``, Latin ``x44``
 is not ``хач``).
 
@@ -34,7 +35,7 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from itertools import groupby
@@ -48,7 +49,7 @@ from ahocorasick_rs import AhoCorasick
 from moderator import gates
 from moderator.errors import PolicyError
 from moderator.policy import view
-from moderator.policy.readings import letter_class, may_double
+from moderator.policy.readings import CAPITAL_L, letter_class, may_double, run_key
 from moderator.text import SHORT_TEXT, NormalizedText, normalize
 
 # `\b` first: the regex engine skips non-boundaries fast (3x quicker than the
@@ -65,8 +66,8 @@ _INNER_STEM_TAIL = r"[\p{L}\p{M}\p{N}]*"
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 # What a one-word entry of letters must not match: a number, a number and a unit (`20g`),
 # or a Latin letter and a two-digit number (`x44`, `z09`: models, like the normaliser's
-# `g7`; Cyrillic `х44` is no model).
-_NUMBER_LIKE = regex.compile(r"[\d$@]+(?:[.,]\d+)*\p{L}{0,2}|[a-z][\d$@]{1,2}")
+# `g7`; Cyrillic `х44` is no model). The view writes a typed capital L as `L` (`L10`).
+_NUMBER_LIKE = regex.compile(r"[\d$@]+(?:[.,]\d+)*\p{L}{0,2}|[a-zL][\d$@]{1,2}")
 _BAD_STAR = regex.compile(r"(?<![\p{L}\p{M}\p{N}])\*|\*(?![\s\p{P}]|$)")
 _MIN_STEM = 3
 _END = ""  # trie key marking the end of an entry (no unit is empty)
@@ -230,8 +231,26 @@ class TermMatcher:
             if not prefilter.may_match(view.typed(text, scanned)[0]):
                 return []
         seen, index = view.build(text, scanned)
+        matches = self._matches(seen, deadline)
+        if matches:
+            # Typed capital Ls only take matches away (`SPLC` is not `spic`); where none
+            # is inside a match, the matches stay as they are. Most texts have no match.
+            capitals, capitals_index = view.with_capitals(text, scanned)
+            if capitals is not seen and any(capitals[m.start() : m.end()] != m.group()
+                                            for m in matches):
+                seen, index = capitals, capitals_index
+                matches = self._matches(seen, deadline)
+        return self._hits(matches, index)
+
+    def _matches(self, seen: str, deadline: float) -> list[regex.Match[str]]:
+        """Every match of the pattern in a view, numbers included."""
+        assert self._pattern is not None
+        return list(self._pattern.finditer(seen, timeout=max(deadline - time.monotonic(), 0.0)))
+
+    def _hits(self, matches: list[regex.Match[str]], index: Sequence[int]) -> list[TermMatch]:
+        """The matches that are not numbers, mapped to the normalised text by `index`."""
         hits = []
-        for m in self._pattern.finditer(seen, timeout=max(deadline - time.monotonic(), 0.0)):
+        for m in matches:
             entry = int(m.lastgroup[1:])
             if entry in self._words and _NUMBER_LIKE.fullmatch(m.group()):
                 continue
@@ -284,25 +303,52 @@ def _entry_units(entry: str) -> tuple[str, ...]:
 def _word_units(word: str, stem: bool) -> list[str]:
     """One unit per run of a letter (or of twin letters such as i/l, whose runs merge)."""
     parts = []
-    for key, run in groupby(word, key=lambda ch: _class(ch) if ch.isalpha() else ch):
+    for _key, run in groupby(word, key=lambda ch: run_key(ch) if ch.isalpha() else ch):
         letters = list(run)
         count = len(letters)
         if not letters[0].isalpha():
-            parts.append(regex.escape(key) * count)
+            parts.append(regex.escape(letters[0]) * count)
         elif may_double(letters[0]):
             # Each may be doubled or a twin; three or more may be one letter's run, which the
             # normaliser cuts to two (`кіll` folds to `кііі`, then `кіі`).
-            parts.append(f"{key}{{{min(count, 2)},{2 * count}}}")
+            parts.append(_run_unit(letters, min(count, 2), 2 * count))
         else:
-            parts.append(f"{key}{{1,2}}" if count == 1 else f"{key}{{{count}}}")
+            low, high = (1, 2) if count == 1 else (count, count)
+            parts.append(_run_unit(letters, low, high))
     if stem:
         parts.append(_STEM_TAIL)
     return parts
 
 
-def _class(letter: str) -> str:
-    """The regex class of what may stand for `letter`; twins (i, l) get the same one."""
-    return "[" + "".join(regex.escape(ch) for ch in sorted(letter_class(letter))) + "]"
+def _run_unit(letters: list[str], low: int, high: int) -> str:
+    """`low` to `high` characters that may stand for the run's letters.
+
+    A typed capital L (`CAPITAL_L`) stands for an l only: a run of i has no L in its class
+    (`SPLC` is not `spic`), and one of i and l (`kill`, `heil`) holds at least one other
+    character, written as one branch per number of Ls before it.
+    """
+    classes = [letter_class(ch) for ch in dict.fromkeys(letters)]
+    chars = frozenset().union(*classes)
+    if CAPITAL_L not in chars or all(CAPITAL_L in c for c in classes):
+        return _repeat(_class(chars), low, high)
+    other, capital, any_char = _class(chars - {CAPITAL_L}), regex.escape(CAPITAL_L), _class(chars)
+    branches = (capital * j + other + _repeat(any_char, max(low - j - 1, 0), high - j - 1)
+                for j in range(high))
+    return "(?:" + "|".join(branches) + ")"
+
+
+def _repeat(unit: str, low: int, high: int) -> str:
+    """`unit` repeated `low` to `high` times, written as briefly as the regex allows."""
+    if high == 0:
+        return ""
+    if high == 1:
+        return unit if low == 1 else f"{unit}?"
+    return f"{unit}{{{low}}}" if low == high else f"{unit}{{{low},{high}}}"
+
+
+def _class(chars: frozenset[str]) -> str:
+    """The regex class of `chars`: what may stand for a run's letters."""
+    return "[" + "".join(regex.escape(ch) for ch in sorted(chars)) + "]"
 
 
 def _four_as_a(entry: str, normalized: NormalizedText, match: regex.Match[str]) -> str:

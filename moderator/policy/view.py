@@ -1,4 +1,4 @@
-"""The text the term matcher scans: normalised text, with two changes only it can afford.
+"""The text the term matcher scans: normalised text, with three changes only it can afford.
 
 1. Digits are put back where the commenter typed them. The normaliser reads a digit as
    one letter, chosen by the word's script (`4` is a in Latin, ч in Cyrillic) and only in
@@ -10,17 +10,24 @@
    of any separators, are closed up (`t o`, `t / o`, `х . 4 . 4`): the normaliser joins
    only three or more letters, two of them letters, with a separator from its own list,
    so a spaced two-letter word of a phrase (`d e a t h   t o   ...`) stays apart.
+3. A typed capital L is written `L` (readings.CAPITAL_L) where the normaliser made it an
+   l (or an і, in a Cyrillic word): case folding made it an i's twin, which it does not
+   look like (`SPLC` is not `spic`); only l's class holds `L`. Every class that holds
+   `L` holds the l and і it replaces, so this step only takes matches away: the matcher
+   asks for it (`with_capitals`) only where the view of steps 1 and 2 has a match, and
+   scans again only where a typed capital L falls inside one.
 
-Both keep an index from each character of the view to the normalised text.
+All keep an index from each character of the view to the normalised text.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 import regex
 
+from moderator.policy.readings import CAPITAL_L
 from moderator.text import NormalizedText
 
 _DIGIT = regex.compile(r"[0-9]")
@@ -34,6 +41,60 @@ _TYPED = regex.compile(r"[\p{L}\p{N}$@]")
 _LONG_RUN = regex.compile(r"(.)\1{2,}")
 # `$` or `@` the normaliser left at the start of a word (`$1eg` is a price to it).
 _SYMBOL_FIRST = regex.compile(r"(?<!\w)[$@]")
+#: What a commenter types for a capital L: every character whose NFKC form is `L`
+#: (`Ｌ`, `𝐋`, `Ⅼ`, `Ⓛ`; tests/policy/test_view.py checks the list against Unicode).
+CAPITAL_LS = "L\u1d38\u2112\u216c\u24c1\uff2c" + "".join(map(chr, (
+    0x1D40B, 0x1D43F, 0x1D473, 0x1D4DB, 0x1D50F, 0x1D543, 0x1D577, 0x1D5AB, 0x1D5DF, 0x1D613,
+    0x1D647, 0x1D67B, 0x1F13B)))
+# What the normaliser makes of a capital L: l, or і inside a Cyrillic word (`кLке`).
+_L_IMAGES = "lі"
+
+
+def capitals_typed(text: NormalizedText, seen: str,
+                   index: Sequence[int]) -> tuple[str, Sequence[int]]:
+    """`seen` (a view of the normalised text, maybe blanked; `index` maps it there, never
+    decreasing) with `CAPITAL_L` for each l or і typed as a capital L, and its index: the
+    same objects where there is none.
+
+    A character the normaliser made of several typed ones (`LLL` cut to `ll`) is an `L`
+    only if they are all capital Ls: a lower-case l among them may be a capital I's twin.
+    """
+    original = text.original
+    typed_at = _find_all(original, "L")
+    if not original.isascii():
+        for other in CAPITAL_LS[1:]:  # `find` gives up at once on an astral one in BMP text
+            typed_at += _find_all(original, other)
+    marks: set[int] = set()
+    starts, ends = text.starts, text.ends
+    same = isinstance(index, range)  # no digit piece longer than one character
+    for p in typed_at:
+        i = bisect_right(starts, p) - 1
+        if i < 0 or ends[i] <= p:
+            continue
+        if ends[i] - starts[i] > 1 and any(
+                ch.isalnum() and ch not in CAPITAL_LS for ch in original[starts[i] : ends[i]]):
+            continue  # so no digit was put back here either
+        j = i if same else bisect_left(index, i)
+        if j < len(seen) and index[j] == i and seen[j] in _L_IMAGES:
+            marks.add(j)  # not blanked, and an l (not a `$` read as s)
+    if not marks:
+        return seen, index  # most comments: no capital L, or none in a word
+    pieces, pos = [], 0
+    for j in sorted(marks):
+        pieces += (seen[pos:j], CAPITAL_L)
+        pos = j + 1
+    pieces.append(seen[pos:])
+    return "".join(pieces), index
+
+
+def _find_all(text: str, ch: str) -> list[int]:
+    """Every position of `ch` in `text` (`str.find` is far quicker than a regex here)."""
+    found = []
+    p = text.find(ch)
+    while p != -1:
+        found.append(p)
+        p = text.find(ch, p + 1)
+    return found
 
 
 def digits_typed(text: NormalizedText, scanned: str) -> tuple[str, Sequence[int]]:
@@ -97,10 +158,11 @@ def close_spaced(view: str, index: Sequence[int]) -> tuple[str, Sequence[int]]:
 
 
 # The banned and suspect rules scan the same comment one after the other: the last view
-# (and the last text with typed digits back) is kept (one slot each, replaced whole, so
-# threads at worst build it twice).
+# (and the last text with typed digits back, and the last view with capital Ls back) is
+# kept (one slot each, replaced whole, so threads at worst build it twice).
 _last: tuple[NormalizedText, str, tuple[str, Sequence[int]]] | None = None
 _last_typed: tuple[NormalizedText, str, tuple[str, Sequence[int]]] | None = None
+_last_capitals: tuple[NormalizedText, str, tuple[str, Sequence[int]]] | None = None
 
 
 def typed(text: NormalizedText, scanned: str) -> tuple[str, Sequence[int]]:
@@ -123,3 +185,15 @@ def build(text: NormalizedText, scanned: str) -> tuple[str, Sequence[int]]:
     seen = close_spaced(*typed(text, scanned))
     _last = (text, scanned, seen)
     return seen
+
+
+def with_capitals(text: NormalizedText, scanned: str) -> tuple[str, Sequence[int]]:
+    """`build(text, scanned)` with typed capital Ls back (`capitals_typed`), kept for the
+    next rule: the whole view, asked for where `build`'s has a match."""
+    global _last_capitals
+    last = _last_capitals
+    if last is not None and last[0] is text and last[1] is scanned:
+        return last[2]
+    result = capitals_typed(text, *build(text, scanned))
+    _last_capitals = (text, scanned, result)
+    return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from moderator.policy.readings import letter_class, may_double
+from moderator.policy.readings import CAPITAL_L, letter_class, may_double, run_key
 
 
 @pytest.mark.parametrize(
@@ -32,13 +32,22 @@ def test_what_does_not_stand_for_a_letter(letter: str, not_for_it: str) -> None:
     assert not set(not_for_it) & letter_class(letter)
 
 
-def test_classes_hold_only_what_normalised_text_can_hold() -> None:
-    for letter in "abcdefghijklmnopqrstuvwxyzабвгдежзийклмнопрстуфхцчшщъыьэюя":
-        for ch in letter_class(letter):
+def test_classes_hold_only_what_the_view_can_hold() -> None:
+    # Normalised text is case-folded; the view puts back only a typed capital L.
+    for letter in "abcdefghijklmnopqrstuvwxyzабвгдежзийклмнопрстуфхцчшщъыьэюяі":
+        for ch in letter_class(letter) - {CAPITAL_L}:
             assert ch == ch.casefold(), (letter, ch)
 
 
 def test_twins_share_a_class_and_may_double() -> None:
-    assert letter_class("i") == letter_class("l")
+    assert run_key("i") == run_key("l") == letter_class("i")
     assert letter_class("е") == letter_class("з")
     assert may_double("i") and may_double("а") and not may_double("ч")
+
+
+def test_a_typed_capital_l_stands_for_l_only() -> None:
+    assert letter_class("l") == letter_class("i") | {CAPITAL_L}
+    assert not {CAPITAL_L} & (letter_class("i") | letter_class("і"))
+    # The term prefilter reads l or і where the view has `L`: a class that holds `L` holds both.
+    for letter in "abcdefghijklmnopqrstuvwxyzабвгдежзийклмнопрстуфхцчшщъыьэюяіәғқңөұүһ":
+        assert CAPITAL_L not in letter_class(letter) or set("lі") <= letter_class(letter)

@@ -4,10 +4,11 @@ benches' variants are in tests/test_gates.py; here the filter itself, on the shi
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from moderator import gates
@@ -26,7 +27,8 @@ PIECES = ["kill", "all", "jews", "jihad", "j1had", "k1ll", "$", "@", "4", "1", "
           "z", "o", "g", "zog", "2", "14", "88", "хач", "х", "а", "ч", "жид", "ов", "джих",
           "ад", "кәпір", "лер", "ді", "өлтір", "sp", "ic", "kі", "ке", " ", "  ", ".", "-",
           "_", "·", "—", "*", "/", "\n", "🙂", "𝐤", "\u0301", "\u200b", "é", "a", "e", "i",
-          "the", "death", "to", "d e a t h", "t o", "к і к е", "nigg", "er", "ѕ", "р", "с"]
+          "the", "death", "to", "d e a t h", "t o", "к і к е", "nigg", "er", "ѕ", "р", "с",
+          "L", "I", "l", "SPLC", "Ｌ", "KILL", "HEIL"]
 TEXTS = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
 
 
@@ -65,6 +67,23 @@ def test_the_view_and_the_text_before_its_last_step_read_alike(text: str) -> Non
     seen, _ = view.close_spaced(*view.digits_typed(normalized, normalized.text))
     prefilter = _filter(ALL)
     assert prefilter.reading(seen) == prefilter.reading(before)
+
+
+@settings(max_examples=500, derandomize=True, deadline=None)
+@given(TEXTS)
+@example("the SPLC says SPIC")
+@example("S P L C")
+@example("кLке")
+@example("SIEG HELL")
+def test_capital_ls_are_put_back_wherever_they_could_change_a_hit(text: str) -> None:
+    # The matcher puts typed capital Ls back only where one is inside a match without them.
+    normalized = normalize_uncached(text)
+    for matcher in (*MATCHERS.values(), ALL):
+        deadline = time.monotonic() + 600.0
+        with gates.ungated():
+            scanned = matcher._scan(normalized, normalized.text, deadline)
+        seen, index = view.with_capitals(normalized, normalized.text)
+        assert scanned == matcher._hits(matcher._matches(seen, deadline), index)
 
 
 @pytest.mark.parametrize("name", sorted(MATCHERS))

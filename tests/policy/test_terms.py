@@ -505,3 +505,28 @@ def test_a_number_is_never_a_one_word_entry() -> None:
     matcher = TermMatcher.from_entries(["zog", "spic", "1488"], source="t")
     assert hits("20g 209 2og z09", matcher) == []
     assert [entry for entry, _, _ in hits("z0g 5pic 1488", matcher)] == ["zog", "spic", "1488"]
+    assert hits("L07 l07", TermMatcher.from_entries(["lot"], source="t")) == []  # a typed L too
+
+
+# A typed capital L is an l, never an i: case folding made `SPLC` (the Southern Poverty Law
+# Center) the slur `spic`. `1` and a lower-case l stay i/l twins, and so does a capital I
+# (what an l looks like: `aII`), also in capitals (`KIIL`).
+@pytest.mark.parametrize("text", [
+    "SPLC", "the SPLC says", "SPLCs", "S P L C", "S.P.L.C.", "ＳＰＬＣ", "𝐒𝐏𝐋𝐂", "кLке", "KLKE",
+    "SIEG HELL", "HELL HITLER",  # nor for the i of a run of i and l (`heil`)
+])
+def test_a_typed_capital_l_never_stands_for_i(text: str) -> None:
+    assert hits(text, BANNED) == []
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("sp1c", "spic"), ("5p1c", "spic"), ("SPIC", "spic"), ("spic", "spic"), ("SP1C", "spic"),
+    ("SPICS", "spics"),
+    ("SPlC", "spic"), ("KlKE", "kike"),  # a lower-case l for a capital I
+    ("SIEG HEIL", "sieg heil"), ("SIEG HEIl", "sieg heil"), ("HEIL HITLER", "heil hitler"),
+    ("KILL ALL JEWS", "kill all jews"), ("kiLL aLL jews", "kill all jews"),
+    ("K1LL ALL JEWS", "kill all jews"), ("JOIN THE ISLAMIC STATE", "join the islamic state"),
+    ("kill aII jews", "kill all jews"), ("KIIL AII JEWS", "kill all jews"),  # I for an l
+])
+def test_capital_l_still_stands_for_l_and_the_twins_stay(text: str, entry: str) -> None:
+    assert hits(f"the {text} says", BANNED) == [(entry, text, (4, 4 + len(text)))]
