@@ -178,7 +178,10 @@ _TRIGGERISH = st.sampled_from(["kill", "killer", "skill", "kills", "убейте
                                 "shuhadas", "шейіттер"])
 
 
-@given(st.lists(_TRIGGERISH | st.text(alphabet="abkilуб ейт_.,!?«»—'\"\n5", max_size=8),
+# Characters of one to four UTF-8 bytes: the automaton reads UTF-8, and each match's
+# offsets must come back in characters.
+@given(st.lists(_TRIGGERISH | st.text(alphabet="abkilуб ейт_.,!?«»—'\"\n5😀é",
+                                      max_size=8),
                 max_size=40).map(" ".join)
        | st.text(alphabet=string.printable, max_size=200))
 def test_the_automaton_finds_the_trigger_words_the_regex_split_finds(
