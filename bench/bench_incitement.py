@@ -8,9 +8,10 @@
    (each check on a fresh copy of the text, and each policy first in every other round);
    the fastest of N runs per comment (load on the machine cannot inflate it), averaged
    over 20 comments, per language, beside the policy without the rule timed against
-   itself the same way (what the bench cannot resolve). Two kinds of comment: everyday text (the shared
-   data's `discusses`/`other` rows of that language joined to 1,500 characters, or the
-   set's everyday rows where the data is absent) and a call padded to 1,500 characters.
+   itself the same way (what the bench cannot resolve). Two kinds of comment: everyday
+   text (the shared data's `discusses`/`other` rows of that language joined to 1,500
+   characters, or the set's everyday rows where the data is absent) and a call padded to
+   1,500 characters.
 3. With --shared: how many `discusses`/`other` rows of the shared data the rule flags
    (and how many `propaganda` rows), per source: the matcher alone on the normalised
    text, so the 200k rows take about a minute. Rows are read
