@@ -11,6 +11,7 @@ TERM stops gracefully. A worker that exits for any reason is replaced and the se
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -95,9 +96,17 @@ def _on_reload(server: Any) -> None:
 
 
 def _pre_fork(server: Any, worker: Any) -> None:
+    """Before each fork: the newest model, then everything loaded so far frozen.
+
+    What the master loaded (the HTTP layer, policies, word lists, lexicons, models: some
+    145,000 objects the collector tracks) lives as long as the worker. Frozen, the
+    worker's full collections skip it (one took about 80 ms over it, with every thread of
+    the worker stopped) and never write to its pages, which stay shared copy-on-write
+    (Python's gc.freeze documentation describes this use)."""
     from moderator import preload
 
     preload.refresh_models()
+    gc.freeze()
 
 
 def _worker_exited(server: Any, worker: Any) -> None:

@@ -224,3 +224,29 @@ def test_the_plain_gunicorn_command_adds_up_every_worker(site: dict[str, str],
     finally:
         server.stop()
         log.close()
+
+
+_FORKED_AFTER_PRELOAD = """
+import gc, os, sys
+from pathlib import Path
+from moderator import preload, serve
+repo = Path(sys.argv[1])
+preload.preload(repo / "rules" / "policies", repo / "models")
+serve._pre_fork(None, None)
+pid = os.fork()
+if pid == 0:
+    gc.collect()
+    print(gc.get_freeze_count(), len(gc.get_objects()), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+"""
+
+
+def test_a_worker_collects_none_of_what_the_master_preloaded() -> None:
+    """What gunicorn's master loaded is frozen before each fork: a worker's full garbage
+    collection walks only the objects the worker made itself."""
+    out = subprocess.run([sys.executable, "-c", _FORKED_AFTER_PRELOAD, str(PROJECT_ROOT)],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    frozen, walked = map(int, out.split())
+    assert frozen > 50_000  # the default policy, its word lists and lexicons, the model
+    assert walked < frozen / 10
