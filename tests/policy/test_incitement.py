@@ -200,6 +200,26 @@ def test_the_automaton_finds_the_trigger_words_the_regex_split_finds(
     assert stems_found == {s for _, word in starts for s in stems if word.startswith(s)}
 
 
+def test_a_lexicon_outside_the_code_page_is_searched_as_text_with_the_same_hits(
+        matcher: IncitementMatcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The automaton reads a byte per character where Kazakh's code page holds every
+    pattern; where it does not (here: a code page of ASCII alone), the str search."""
+    from moderator.policy import incitement
+
+    assert matcher._encoding == "kz1048"
+    monkeypatch.setattr(incitement, "_HAYSTACK", "ascii")
+    wide = IncitementMatcher(matcher.lexicons)
+    assert wide._encoding is None
+    texts = ["Kill the police! 😀 Убивайте полицейских, é Полицейлерді өлтіріңдер!",
+             "ΑΒΓ 中文 kill,the,police!!! Шахидтер жәннатта. Смерть неверным!",
+             "Join the ranks of the mujahideen, brothers. Вступайте в ряды!"]
+    for text in texts:
+        normalized = normalize(text).text
+        assert wide._scan(normalized) == matcher._scan(normalized)
+        assert wide.find(normalized) == matcher.find(normalized)
+        assert matcher.find(normalized)
+
+
 #: Many trigger words before a call, in several kinds: which sentences are walked must not
 #: depend on the order a set gives (Python's hash seed).
 _MANY_TRIGGERS = ("Kill time, attack the problem, burn calories. " * 30
