@@ -23,7 +23,8 @@ All keep an index from each character of the view to the normalised text.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import wraps
 
 import regex
 
@@ -157,43 +158,42 @@ def close_spaced(view: str, index: Sequence[int]) -> tuple[str, Sequence[int]]:
     return "".join(out), kept
 
 
-# The banned and suspect rules scan the same comment one after the other: the last view
-# (and the last text with typed digits back, and the last view with capital Ls back) is
-# kept (one slot each, replaced whole, so threads at worst build it twice).
-_last: tuple[NormalizedText, str, tuple[str, Sequence[int]]] | None = None
-_last_typed: tuple[NormalizedText, str, tuple[str, Sequence[int]]] | None = None
-_last_capitals: tuple[NormalizedText, str, tuple[str, Sequence[int]]] | None = None
+View = tuple[str, Sequence[int]]
 
 
-def typed(text: NormalizedText, scanned: str) -> tuple[str, Sequence[int]]:
-    """`digits_typed(text, scanned)`, kept for the next rule: the view before its last step."""
-    global _last_typed
-    last = _last_typed
-    if last is not None and last[0] is text and last[1] is scanned:
-        return last[2]
-    result = digits_typed(text, scanned)
-    _last_typed = (text, scanned, result)
-    return result
+def _kept_for_the_next_rule(make: Callable[[NormalizedText, str], View]) -> Callable[
+        [NormalizedText, str], View]:
+    """`make`, with its last result kept: the banned and suspect rules scan the same comment
+    one after the other. One slot, keyed by the identity of both arguments and replaced
+    whole, so threads at worst build a view twice."""
+    last: list[tuple[NormalizedText, str, View]] = []
+
+    @wraps(make)
+    def kept(text: NormalizedText, scanned: str) -> View:
+        slot = last[0] if last else None
+        if slot is not None and slot[0] is text and slot[1] is scanned:
+            return slot[2]
+        result = make(text, scanned)
+        last[:] = [(text, scanned, result)]
+        return result
+
+    return kept
 
 
-def build(text: NormalizedText, scanned: str) -> tuple[str, Sequence[int]]:
+@_kept_for_the_next_rule
+def typed(text: NormalizedText, scanned: str) -> View:
+    """`digits_typed(text, scanned)`: the view before its last step."""
+    return digits_typed(text, scanned)
+
+
+@_kept_for_the_next_rule
+def build(text: NormalizedText, scanned: str) -> View:
     """The view of `scanned` (digits back, spaced letters closed up) and its index."""
-    global _last
-    last = _last
-    if last is not None and last[0] is text and last[1] is scanned:
-        return last[2]
-    seen = close_spaced(*typed(text, scanned))
-    _last = (text, scanned, seen)
-    return seen
+    return close_spaced(*typed(text, scanned))
 
 
-def with_capitals(text: NormalizedText, scanned: str) -> tuple[str, Sequence[int]]:
-    """`build(text, scanned)` with typed capital Ls back (`capitals_typed`), kept for the
-    next rule: the whole view, asked for where `build`'s has a match."""
-    global _last_capitals
-    last = _last_capitals
-    if last is not None and last[0] is text and last[1] is scanned:
-        return last[2]
-    result = capitals_typed(text, *build(text, scanned))
-    _last_capitals = (text, scanned, result)
-    return result
+@_kept_for_the_next_rule
+def with_capitals(text: NormalizedText, scanned: str) -> View:
+    """`build(text, scanned)` with typed capital Ls back (`capitals_typed`): the whole view,
+    asked for where `build`'s has a match."""
+    return capitals_typed(text, *build(text, scanned))
