@@ -12,7 +12,10 @@ every hit (code, language, start, end, trigger, partner):
 * with --shared, every row of the shared data, cut to 1,500 characters as
   bench_incitement.py cuts it (read at run time, never copied; only hits are compared).
 
-    .venv/bin/python bench/incitement_same.py [--baseline main] [--shared]
+    .venv/bin/python bench/incitement_same.py [--baseline main [--own-rules]] [--shared]
+
+With --own-rules the revision reads its own `rules/` too, and the differences (a change
+to the rules means to move some) are printed as hits, never as text.
 
 Without --baseline it prints how many texts and hits this tree has (and a digest).
 """
@@ -57,22 +60,25 @@ def texts(shared: bool, seed: int) -> Iterator[str]:
             yield row["text"][:bi.LENGTH]
 
 
-def hits(shared: bool, seed: int) -> list[list[list[object]]]:
-    matcher = IncitementMatcher([load_lexicon(REPO / "rules" / "incitement" / lang, lang)
+def hits(shared: bool, seed: int, rules: Path = REPO / "rules") -> list[list[list[object]]]:
+    matcher = IncitementMatcher([load_lexicon(rules / "incitement" / lang, lang)
                                  for lang in bi.LANGS])
     return [[[h.code, h.lang, h.start, h.end, h.trigger, h.partner]
              for h in matcher.find(normalize(text).text)] for text in texts(shared, seed)]
 
 
-def baseline(rev: str, argv: list[str]) -> list[list[list[object]]]:
-    """Revision `rev`'s `moderator` package runs this same script in a subprocess."""
+def baseline(rev: str, argv: list[str], own_rules: bool) -> list[list[list[object]]]:
+    """Revision `rev`'s `moderator` package (and with `own_rules` its `rules/`) runs this
+    same script in a subprocess."""
     with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "moderator"],
+        parts = ["moderator", *(["rules"] if own_rules else [])]
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, *parts],
                                  check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         out = Path(tmp) / "hits.json"
         env = {**os.environ, "PYTHONPATH": tmp}
-        subprocess.run([sys.executable, __file__, *argv, "--json", str(out)], env=env,
+        rules = ["--rules", str(Path(tmp) / "rules")] if own_rules else []
+        subprocess.run([sys.executable, __file__, *argv, *rules, "--json", str(out)], env=env,
                        check=True)
         return json.loads(out.read_text(encoding="utf-8"))
 
@@ -82,10 +88,14 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="REV", help="compare with git revision REV")
     parser.add_argument("--shared", action="store_true", help="also every shared-data row")
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--own-rules", action="store_true",
+                        help="REV reads its own rules/ (for a change to the rules, which is "
+                             "meant to move hits: the differences are printed)")
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--rules", type=Path, default=REPO / "rules", help=argparse.SUPPRESS)
     args = parser.parse_args()
     argv = [f"--seed={args.seed}", *(["--shared"] if args.shared else [])]
-    mine = hits(args.shared, args.seed)
+    mine = hits(args.shared, args.seed, args.rules)
     if args.json:
         args.json.write_text(json.dumps(mine), encoding="utf-8")
         return
@@ -93,11 +103,13 @@ def main() -> None:
     print(f"this tree: {len(mine)} texts, {sum(map(len, mine))} hits in "
           f"{sum(bool(h) for h in mine)} texts, digest {digest}")
     if args.baseline:
-        theirs = baseline(args.baseline, argv)
+        theirs = baseline(args.baseline, argv, args.own_rules)
         differ = [i for i, (a, b) in enumerate(zip(mine, theirs, strict=True)) if a != b]
         print(f"{args.baseline}: {sum(map(len, theirs))} hits in {sum(bool(h) for h in theirs)}"
               f" texts; texts whose hits differ: {len(differ)}")
-        if differ:
+        for i in differ[:40]:  # hits only (code, language, span, words), never the text
+            print(f"  text {i}: {args.baseline} {theirs[i]} -> this tree {mine[i]}")
+        if differ and not args.own_rules:
             sys.exit(1)
 
 

@@ -295,18 +295,17 @@ class _Walker:
                 form = self._light(i)
             # The partner first: cheaper than the calling form, and most often absent.
             # "open fire on the police": the preposition belongs to the pair.
-            partner = None if form is None else self._partner(i, lex.targets,
-                                                               blocked=not light)
-            if partner is not None and self._calling(i, form) and self._stands(i, partner):
-                found.append(self._hit("violence", i, partner))
+            pair = None if form is None else self._partner(i, lex.targets, blocked=not light)
+            if pair is not None and self._calling(i, form) and self._stands(i, pair[1]):
+                found.append(self._hit("violence", i, *pair))
             if word in lex.death:
                 partner = self._death_target(i)
                 if partner is not None and self._stands(i, partner):
                     found.append(self._hit("violence", i, partner))
             form = lex.join.get(word)
-            partner = None if form is None else self._partner(i, lex.groups)
-            if partner is not None and self._calling(i, form) and self._stands(i, partner):
-                found.append(self._hit("recruitment", i, partner))
+            pair = None if form is None else self._partner(i, lex.groups)
+            if pair is not None and self._calling(i, form) and self._stands(i, pair[1]):
+                found.append(self._hit("recruitment", i, *pair))
             if lex.martyrs.has(word):
                 partner = self._praise(i)
                 if partner is not None and self._stands(i, partner):
@@ -320,10 +319,13 @@ class _Walker:
         near = words[max(i - _LIGHT_REACH, 0):i] + words[i + 1:i + 1 + _LIGHT_REACH]
         return form if any(nouns.has(word) for word in near) else None
 
-    def _hit(self, code: str, i: int, j: int) -> Hit:
+    def _hit(self, code: str, i: int, j: int, far: int | None = None) -> Hit:
+        """Trigger `i`, partner `j`; a partner phrase runs from `j` to `far`."""
         doc = self.doc
-        a, b = min(i, j), max(i, j)
-        return Hit(code, self.lex.lang, doc.start(a), doc.end(b), doc.words[i], doc.words[j])
+        far = j if far is None else far
+        a, b = min(i, j, far), max(i, j, far)
+        partner = " ".join(doc.words[min(j, far):max(j, far) + 1])
+        return Hit(code, self.lex.lang, doc.start(a), doc.end(b), doc.words[i], partner)
 
     def _calling(self, i: int, form: Form) -> bool:
         """Is the verb at `i` a call: imperative, or a base form where a call puts one?"""
@@ -376,26 +378,32 @@ class _Walker:
                 return True
         return False
 
-    def _partner(self, i: int, wanted: WordSet, *, blocked: bool = True) -> int | None:
-        """The nearest wanted word in the window, within the sentence, not past a blocker;
-        on a tie, the side the language puts its objects on."""
+    def _partner(self, i: int, wanted: WordSet, *,
+                 blocked: bool = True) -> tuple[int, int] | None:
+        """The nearest wanted word or phrase in the window, within the sentence, not past a
+        blocker, as (its index nearest `i`, its far end); on a tie, the side the language
+        puts its objects on."""
         doc, lex = self.doc, self.lex
+        words = doc.words
         after = None
-        for k in range(i + 1, min(i + 1 + lex.after, len(doc.words))):
-            if blocked and doc.words[k] in lex.blockers and not self._unblocked(k):
+        for k in range(i + 1, min(i + 1 + lex.after, len(words))):
+            if blocked and words[k] in lex.blockers and not self._unblocked(k):
                 break
-            if wanted.has(doc.words[k]):
-                after = k
+            end = wanted.reach(words, k, True)
+            if end is not None:
+                after = (k, end)
                 break
         before = None
         for k in range(i - 1, max(i - 1 - lex.before, -1), -1):
-            if wanted.has(doc.words[k]):
-                before = k
+            end = wanted.reach(words, k, False)
+            if end is not None:
+                before = (k, end)
                 break
         if after is None or before is None:
             return after if before is None else before
         object_first = lex.before > lex.after
-        return before if (i - before, not object_first) <= (after - i, object_first) else after
+        return before if (i - before[0], not object_first) <= (after[0] - i,
+                                                                object_first) else after
 
     def _unblocked(self, k: int) -> bool:
         """Is the blocker at `k` the first or last word of an unblocking phrase ("at least")?"""

@@ -9,7 +9,9 @@ one word list per open class, one entry per line, `#` for comments, `stem*` for 
                    (`шабуыл жаса`: make an attack; the noun may stand on either side)
     targets.txt    who is attacked: police, officials, judges, "infidels", groups
     join.txt       verbs of joining (join, вступить, қосыл)
-    groups.txt     what is joined: the caliphate, "the ranks", hijrah
+    groups.txt     what is joined: the caliphate, "the ranks", hijrah; in these two lists
+                   an entry of several words is a phrase ("islamic state", each word
+                   inflected by the grammar, each may be a `stem*`)
     martyrs.txt    martyr, шахид, шейіт
     praise.txt     paradise, glory, hero
     reporting.txt  said, заявил, деп: a sentence with one is reported speech
@@ -32,18 +34,37 @@ _MAX_WINDOW = 8
 #: A martyr word's praise may stand past a relative clause: a wider window.
 _MAX_PRAISE_REACH = 12
 _MIN_STEM = 3
+#: Words in a phrase entry of targets.txt or groups.txt ("the islamic state of iraq").
+_MAX_PHRASE = 5
 Phrase = tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class WordSet:
-    """Whole words (every form) and stems; a membership test is one set look-up or prefix test."""
+    """Whole words (every form) and stems; a membership test is one set look-up or prefix test.
+
+    `phrases` are the entries of several words ("islamic state", "ислам мемлекет*"), each
+    word a set of its own; a phrase is looked for only where a partner may stand
+    (`reach`), never in the whole comment."""
 
     words: frozenset[str]
     stems: tuple[str, ...]
+    phrases: tuple[tuple[WordSet, ...], ...] = ()
 
     def has(self, word: str) -> bool:
         return word in self.words or (bool(self.stems) and word.startswith(self.stems))
+
+    def reach(self, words: list[str], k: int, forward: bool) -> int | None:
+        """The far end of a match at `k`: `k` for one word, else the last (`forward`) or first
+        word of a phrase that starts (`forward`) or ends at `k`; None if none is there."""
+        if self.has(words[k]):
+            return k
+        for phrase in self.phrases:
+            start = k if forward else k - len(phrase) + 1
+            if start >= 0 and start + len(phrase) <= len(words) and all(
+                    part.has(word) for part, word in zip(phrase, words[start:], strict=False)):
+                return start + len(phrase) - 1 if forward else start
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +155,8 @@ def _build(folder: Path, lang: str) -> Lexicon:
         violence=violence,
         light=light,
         join=join,
-        targets=_words(grammar, lists["targets"]),
-        groups=_words(grammar, lists["groups"]),
+        targets=_words(grammar, lists["targets"], phrases=True),
+        groups=_words(grammar, lists["groups"], phrases=True),
         martyrs=martyrs,
         praise=_words(grammar, lists["praise"]),
         reporting=_words(grammar, lists["reporting"]),
@@ -256,15 +277,25 @@ def _verb_entries(grammar: str, path: Path, entries: list[tuple[int, str]]) -> d
     return forms
 
 
-def _words(grammar: str, path: Path) -> WordSet:
-    return _word_set(grammar, path, _read_list(path))
+def _words(grammar: str, path: Path, *, phrases: bool = False) -> WordSet:
+    return _word_set(grammar, path, _read_list(path), phrases=phrases)
 
 
-def _word_set(grammar: str, path: Path, entries: list[tuple[int, str]]) -> WordSet:
+def _word_set(grammar: str, path: Path, entries: list[tuple[int, str]], *,
+              phrases: bool = False) -> WordSet:
+    """One word list; with `phrases`, an entry of several words is a phrase (every word
+    takes its forms, and each may be a stem)."""
     words: set[str] = set()
     stems: set[str] = set()
+    found: list[tuple[WordSet, ...]] = []
     for number, entry in entries:
-        if entry.endswith("*"):
+        if phrases and len(entry.split()) > 1:
+            if len(entry.split()) > _MAX_PHRASE:
+                raise PolicyError(str(path), f"line {number}",
+                                  f"a phrase has at most {_MAX_PHRASE} words")
+            found.append(tuple(_word_set(grammar, path, [(number, part)])
+                               for part in entry.split()))
+        elif entry.endswith("*"):
             stem = fold(entry[:-1])
             if len(stem) < _MIN_STEM or "*" in stem or " " in stem:
                 raise PolicyError(str(path), f"line {number}",
@@ -274,7 +305,7 @@ def _word_set(grammar: str, path: Path, entries: list[tuple[int, str]]) -> WordS
             raise PolicyError(str(path), f"line {number}", "one word per line; '*' only at the end")
         else:
             words.update(noun_forms(grammar, entry))
-    return WordSet(frozenset(words), tuple(sorted(stems)))
+    return WordSet(frozenset(words), tuple(sorted(stems)), tuple(found))
 
 
 def _by_last_word(texts: list[str]) -> dict[str, tuple[Phrase, ...]]:

@@ -73,6 +73,13 @@ def found(matcher: IncitementMatcher, text: str) -> list[tuple[str, str, str]]:
         ("He is a martyr in paradise", [("glorification", "en", "martyr in paradise")]),
         ("Слава шахидам!", [("glorification", "ru", "Слава шахидам")]),
         ("Шейіттер жұмақта", [("glorification", "kk", "Шейіттер жұмақта")]),
+        # A group of several words, each inflected; the span runs to its last (first) word.
+        ("Every true Muslim must join the Islamic State.",
+         [("recruitment", "en", "join the Islamic State")]),
+        ("Вступайте в Исламское государство!",
+         [("recruitment", "ru", "Вступайте в Исламское государство")]),
+        ("Ислам мемлекетіне қосылыңдар!",
+         [("recruitment", "kk", "Ислам мемлекетіне қосылыңдар")]),
         # A base verb joined to an imperative that opens its clause.
         ("Brothers, take up arms and kill the unbelievers wherever you find them.",
          [("violence", "en", "kill the unbelievers")]),
@@ -148,6 +155,10 @@ def test_calls_are_found_with_spans_into_the_typed_text(
         "Kill time at",
         "kill the at",
         "He was arrested after writing that we should burn down the police station.",
+        # Half a group phrase is no group; a report of joining is no call.
+        "Join the Islamic Society of Boston for dinner.",
+        "He wanted to join the Islamic State in 2014.",
+        "Join the state police academy.",
     ],
 )
 def test_reports_quotes_negations_and_idioms_are_left_alone(

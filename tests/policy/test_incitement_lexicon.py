@@ -39,6 +39,17 @@ def test_a_noun_verb_pair_is_violent_only_near_its_noun(tmp_path: Path) -> None:
     assert "izvršite" in lexicon.triggers
 
 
+def test_a_phrase_entry_matches_its_words_in_order_at_either_end(tmp_path: Path) -> None:
+    lexicon = load_lexicon(folder(tmp_path, groups="islamska držav*\n"), "xx")
+    groups = lexicon.groups
+    words = ["u", "islamska", "državu", "idi"]
+    assert groups.reach(words, 1, True) == 2  # starts at 1, runs to 2
+    assert groups.reach(words, 2, False) == 1  # ends at 2, starts at 1
+    assert groups.reach(words, 2, True) is None and groups.reach(words, 1, False) is None
+    assert groups.reach(["islamska"], 0, True) is None  # the phrase runs past the end
+    assert not groups.has("islamska")
+
+
 def test_an_unchanged_folder_is_not_read_again(tmp_path: Path) -> None:
     path = folder(tmp_path)
     assert load_lexicon(path, "xx") is load_lexicon(path, "xx")
@@ -60,7 +71,9 @@ def test_an_unchanged_folder_is_not_read_again(tmp_path: Path) -> None:
         (GRAMMAR, {"violence": "ubi*\n"}, "violence.txt", "line 1", "a verb is one word"),
         (GRAMMAR, {"violence": "ubij = never\n"}, "violence.txt", "line 1", "is tagged"),
         (GRAMMAR, {"targets": "# x\npo*\n"}, "targets.txt", "line 2", "at least 3 letters"),
-        (GRAMMAR, {"targets": "two words\n"}, "targets.txt", "line 1", "one word per line"),
+        (GRAMMAR, {"praise": "two words\n"}, "praise.txt", "line 1", "one word per line"),
+        (GRAMMAR, {"targets": "a b c d e f\n"}, "targets.txt", "line 1", "at most 5 words"),
+        (GRAMMAR, {"groups": "big po*\n"}, "groups.txt", "line 1", "at least 3 letters"),
     ],
 )
 def test_mistakes_name_the_file_and_line(tmp_path: Path, grammar: str, lists: dict[str, str],
