@@ -11,21 +11,26 @@
    itself the same way (what the bench cannot resolve). Two kinds of comment: everyday
    text (the shared data's `discusses`/`other` rows of that language joined to 1,500
    characters, or the set's everyday rows where the data is absent) and a call padded to
-   1,500 characters.
+   1,500 characters. The cost moves by up to a factor of two from one process to the next
+   on the same code, so it is timed in --processes fresh processes (default 5, one after
+   the other) and the median is printed with the lowest and highest.
 3. With --shared: how many `discusses`/`other` rows of the shared data the rule flags
    (and how many `propaganda` rows), per source: the matcher alone on the normalised
    text, so the 200k rows take about a minute. Rows are read
    from ../shared/data (or $MODERATOR_SHARED_DATA) and never copied.
 
-    .venv/bin/python bench/bench_incitement.py [--rounds 100] [--shared]
+    .venv/bin/python bench/bench_incitement.py [--rounds 40] [--processes 5] [--shared]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 from collections import Counter
 from dataclasses import replace
@@ -129,13 +134,71 @@ def cost(first: Policy, second: Policy, comments: list[str], rounds: int) -> tup
     return statistics.mean(firsts) * 1e3, statistics.mean(seconds) * 1e3
 
 
+#: The rows of the cost table: (language, kind of comment).
+KINDS = ("everyday", "call", "same policy twice")
+
+
+def costs(policy: Policy, without: Policy, rounds: int) -> dict[str, dict[str, list]]:
+    """{lang: {kind: [with, without]}} in ms, one process: see `cost`. "same policy twice"
+    is the policy without the rule against itself (what the bench cannot resolve)."""
+    out: dict[str, dict[str, list]] = {}
+    for lang in LANGS:
+        pieces, _ = everyday_pieces(lang)
+        everyday = [filled(pieces, i * 3) for i in range(20)]
+        calls = [t for label, t in eval_rows(lang) if label != "benign"]
+        padded = [(c + " " + filled(pieces, i))[:LENGTH] for i, c in enumerate(calls[:20])]
+        out[lang] = {
+            "everyday": list(cost(policy, without, everyday, rounds)),
+            "call": list(cost(policy, without, padded, rounds)),
+            "same policy twice": list(cost(without, replace(without), padded, rounds)),
+        }
+    return out
+
+
+def costs_in_processes(processes: int, rounds: int) -> list[dict[str, dict[str, list]]]:
+    """`costs` in `processes` fresh interpreters, one after the other: the added cost moves
+    by up to a factor of two from one process to the next on the same code (where the
+    allocator puts the lexicon and the automaton), so one process says little."""
+    runs = []
+    for _ in range(processes):
+        done = subprocess.run([sys.executable, __file__, "--rounds", str(rounds), "--cost-json"],
+                              check=True, capture_output=True, text=True)
+        runs.append(json.loads(done.stdout))
+    return runs
+
+
+def print_costs(runs: list[dict[str, dict[str, list]]], rounds: int) -> None:
+    print(f"\nadded cost per {LENGTH}-character comment: the whole policy check with minus "
+          f"without [incitement], fastest of {rounds} runs per comment, mean over 20 "
+          f"comments; median of {len(runs)} processes [lowest, highest] (target <= 0.1 ms)")
+    for lang in LANGS:
+        labels = {"everyday": f"everyday ({everyday_pieces(lang)[1]})",
+                  "call": "a call + padding", "same policy twice": "same policy twice"}
+        for kind in KINDS:
+            pairs = [run[lang][kind] for run in runs]
+            added = sorted(a - b for a, b in pairs)
+            first = statistics.median(a for a, _ in pairs)
+            second = statistics.median(b for _, b in pairs)
+            names = ("first", "second", "difference") if kind == "same policy twice" else (
+                "with", "without", "added")
+            print(f"  {lang} {labels[kind]:26s} {names[0]} {first:.3f} ms, {names[1]} "
+                  f"{second:.3f} ms, {names[2]} {statistics.median(added):+.3f} ms "
+                  f"[{added[0]:+.3f}, {added[-1]:+.3f}]")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--processes", type=int, default=5,
+                        help="time the cost in this many fresh processes (median printed)")
     parser.add_argument("--shared", action="store_true", help="count hits on the shared data")
+    parser.add_argument("--cost-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     policy = load_policy(REPO / "rules" / "policies" / "default.toml")
     without = replace(policy, incitement=None)
+    if args.cost_json:  # one process of `costs_in_processes`
+        print(json.dumps(costs(policy, without, args.rounds)))
+        return
 
     print("catch / hold on the team-written evaluation set (whole default policy)")
     for lang in LANGS:
@@ -148,22 +211,11 @@ def main() -> None:
               f"(target >= 90%), held {held}/{len(benign)} = {held / len(benign):.1%} "
               f"(target <= 5%)")
 
-    print(f"\nadded cost per {LENGTH}-character comment: the whole policy check with minus "
-          f"without [incitement], fastest of {args.rounds} runs per comment, mean over 20 "
-          "comments (target <= 0.1 ms)")
-    for lang in LANGS:
-        pieces, source = everyday_pieces(lang)
-        everyday = [filled(pieces, i * 3) for i in range(20)]
-        calls = [t for label, t in eval_rows(lang) if label != "benign"]
-        padded = [(c + " " + filled(pieces, i))[:LENGTH] for i, c in enumerate(calls[:20])]
-        for kind, comments in ((f"everyday ({source})", everyday), ("a call + padding", padded)):
-            on, off = cost(policy, without, comments, args.rounds)
-            print(f"  {lang} {kind:26s} with {on:.3f} ms, without {off:.3f} ms, "
-                  f"added {on - off:+.3f} ms")
-        # The bench's own resolution: the policy without the rule against itself.
-        one, other = cost(without, replace(without), padded, args.rounds)
-        print(f"  {lang} {'same policy twice':26s} first {one:.3f} ms, second {other:.3f} ms, "
-              f"difference {one - other:+.3f} ms")
+    if args.processes > 1:
+        runs = costs_in_processes(args.processes, args.rounds)
+    else:
+        runs = [costs(policy, without, args.rounds)]
+    print_costs(runs, args.rounds)
 
     if args.shared:
         if not (shared_dir() / "README.md").is_file():
