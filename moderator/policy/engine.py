@@ -261,6 +261,8 @@ def check_links(ctx: CheckContext) -> list[Finding]:
         if link_bound(ctx.raw(name)) <= rule.max_links:
             continue  # cannot be over the limit: skip the (slow) link finder
         links = find_links(ctx.raw(name))
+        if not rule.emails:
+            links = [link for link in links if not link.email]
         if len(links) > rule.max_links:
             first_extra = links[rule.max_links]
             findings.append(

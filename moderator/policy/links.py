@@ -18,6 +18,8 @@ class Link:
     url: str
     start: int
     end: int
+    #: An e-mail address (`joe@example.com` or `mailto:`), which a policy may not count.
+    email: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -49,4 +51,4 @@ def find_links(text: str) -> list[Link]:
     if not _CANDIDATE.search(text):
         return []
     matches = _linkify().match(text) or []
-    return [Link(m.url, m.index, m.last_index) for m in matches]
+    return [Link(m.url, m.index, m.last_index, m.schema.lower() == "mailto:") for m in matches]

@@ -265,6 +265,7 @@ def _load_links(root: Table, fields: dict[str, FieldSpec]) -> LinkRule | None:
         action=table.action("action", Action.REVIEW),
         message=table.get("message", str, f"Comments may contain at most {max_links} links."),
         fields=_field_names(table, fields, _text_fields(fields)),
+        emails=table.get("emails", bool, False),
     )
     table.done()
     return rule

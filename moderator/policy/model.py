@@ -81,12 +81,17 @@ class PatternRule:
 
 @dataclass(frozen=True, slots=True)
 class LinkRule:
-    """More than `max_links` links in the listed fields gives `action`."""
+    """More than `max_links` links in the listed fields gives `action`.
+
+    An e-mail address is a link only with `emails`: a link limit is about links a reader
+    follows, and a reply that quotes who wrote what ("joe@example.com wrote:") holds
+    addresses, not links."""
 
     max_links: int
     action: Action
     message: str
     fields: tuple[str, ...]
+    emails: bool = False
 
 
 @dataclass(frozen=True, slots=True)

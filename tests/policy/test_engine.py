@@ -152,10 +152,23 @@ def test_patterns(strict: Policy, comment: str, decision: Decision, expected: li
         ("see a.com", Decision.ACCEPT, []),
         ("a.com b.org", Decision.REVIEW, [("links.too_many", "comment", (6, 11))]),
         ("end. Next", Decision.ACCEPT, []),
+        # E-mail addresses are not links unless the policy says so (`emails`, below).
+        ("a@b.io mailto:c@d.io", Decision.ACCEPT, []),
+        ("a.com a@b.io b.org", Decision.REVIEW, [("links.too_many", "comment", (13, 18))]),
     ],
 )
 def test_links(strict: Policy, comment: str, decision: Decision, expected: list) -> None:
     assert_result(check(strict, comment=comment), decision, expected)
+
+
+def test_a_policy_may_count_email_addresses_as_links(strict: Policy) -> None:
+    import dataclasses
+
+    assert strict.links is not None and not strict.links.emails
+    counting = dataclasses.replace(strict, links=dataclasses.replace(strict.links, emails=True))
+    verdict = check(counting, comment="a@b.io mailto:c@d.io")
+    assert_result(verdict, Decision.REVIEW, [("links.too_many", "comment", (7, 20))])
+    assert verdict.findings[0].detail == {"count": 2, "limit": 1}
 
 
 def test_regex_timeout_follows_failure_policy(strict: Policy) -> None:

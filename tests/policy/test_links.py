@@ -32,6 +32,13 @@ def test_find_links_counts(text: str, count: int) -> None:
     assert link_bound(text) >= count
 
 
+def test_email_addresses_are_told_apart() -> None:
+    links = find_links("joe@example.com, mailto:ann@example.org, http://x.org/a@b, b.org")
+    assert [(link.url, link.email) for link in links] == [
+        ("mailto:joe@example.com", True), ("mailto:ann@example.org", True),
+        ("http://x.org/a@b", False), ("http://b.org", False)]
+
+
 @settings(max_examples=400, derandomize=True)
 @given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
 def test_bound_is_never_below_the_links_found(text: str) -> None:

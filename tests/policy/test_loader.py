@@ -88,6 +88,7 @@ def test_minimal_policy_loads_with_safe_failure_defaults(tmp_path: Path) -> None
         ("[[patterns]]\nname='p'\nregex='(?:q|qq)+\\d'\naction='review'\nmessage='m'\n",
          "patterns[0].regex", "catastrophic backtracking"),
         ("[links]\nmax = -1\n", "links.max", "must not be negative"),
+        ("[links]\nmax = 1\nemails = 'yes'\n", "links.emails", "must be"),
         ("[classifier]\nreview_threshold = 1.5\n", "classifier.review_threshold",
          "between 0 and 1"),
         ("[classifier]\nreview_threshold = 0.9\nreject_threshold = 0.5\n",
