@@ -178,7 +178,7 @@ def _build(folder: Path, lang: str) -> Lexicon:
     settings.done()
     if not lexicon.violence and not lexicon.light:
         raise PolicyError(str(folder / "violence.txt"), "(file)", "lists no verbs")
-    if not lexicon.targets.words and not lexicon.targets.stems:
+    if not (lexicon.targets.words or lexicon.targets.stems or lexicon.targets.phrases):
         raise PolicyError(str(folder / "targets.txt"), "(file)", "lists no targets")
     return lexicon
 

@@ -48,6 +48,8 @@ def test_a_phrase_entry_matches_its_words_in_order_at_either_end(tmp_path: Path)
     assert groups.reach(words, 2, True) is None and groups.reach(words, 1, False) is None
     assert groups.reach(["islamska"], 0, True) is None  # the phrase runs past the end
     assert not groups.has("islamska")
+    # A list of phrases alone is a list.
+    assert load_lexicon(folder(tmp_path, targets="islamska država\n"), "xx").targets.phrases
 
 
 def test_an_unchanged_folder_is_not_read_again(tmp_path: Path) -> None:
