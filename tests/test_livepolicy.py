@@ -25,7 +25,7 @@ def test_a_broken_edit_keeps_the_running_policy_and_says_why(policies: Path) -> 
     assert keeper.reload() is False
     assert keeper.state.policies is running.policies
     assert keeper.state.error is not None
-    assert keeper.state.error.startswith("kept default@2026.12.03: default.toml: ")
+    assert keeper.state.error.startswith("kept default@2026.12.04: default.toml: ")
     assert str(policies) not in keeper.state.error
 
 
@@ -37,7 +37,7 @@ def test_an_edit_that_keeps_its_version_string_still_changes_the_digest(policies
                         encoding="utf-8")
     assert keeper.reload() is True
     assert keeper.state.digest != before and keeper.state.error is None
-    assert [p.label for p in keeper.state.policies] == ["default@2026.12.03"]
+    assert [p.label for p in keeper.state.policies] == ["default@2026.12.04"]
     assert keeper.reload() is False  # nothing changed since
 
 

@@ -149,7 +149,7 @@ def test_a_policy_edit_reaches_every_worker_on_hup(start: Factory, site: dict[st
     policy = Path(site["MODERATOR_POLICY_DIR"]) / "default.toml"
     old = server.check(ACCEPTED).json()["policy"]
     text = policy.read_text(encoding="utf-8")
-    policy.write_text(text.replace('version = "2026.12.03"', 'version = "edited"'),
+    policy.write_text(text.replace('version = "2026.12.04"', 'version = "edited"'),
                       encoding="utf-8")
     # Until the signal every worker keeps the running version, even a restarted one.
     worker = server.worker_pids()[0]

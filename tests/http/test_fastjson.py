@@ -21,7 +21,7 @@ from moderator.types import Comment
 
 VALUES: list[Any] = [
     {"decision": "accept", "findings": [], "scores": {"propaganda": 0.0056},
-     "policy": "default@2026.12.03", "model": "propaganda/2026.12.02.1", "language": "en"},
+     "policy": "default@2026.12.04", "model": "propaganda/2026.12.02.1", "language": "en"},
     {"decision": "review", "findings": [{"code": "banned.term", "field": "comment",
                                          "action": "review", "message": "Полицейлерді «x»",
                                          "span": {"start": 0, "end": 12},
