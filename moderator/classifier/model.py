@@ -315,32 +315,58 @@ class Model:
         if not len(g.columns):
             return []
         cols, values = linear.row(text)
-        push = dict(zip(cols.tolist(),
-                        (values * linear.coef[cols] * linear.slope).tolist(), strict=True))
-        uniq, counts = np.unique(g.columns, return_counts=True)
-        share = dict(zip(uniq.tolist(), counts.tolist(), strict=True))
+        uniq, inverse, counts = np.unique(g.columns, return_inverse=True, return_counts=True)
         words = [(m.start(), m.end()) for m in _words(text)]
         if not words:
             return []
+        at = np.searchsorted(cols, uniq)
+        if at[-1] >= len(cols) or not np.array_equal(cols[at], uniq):
+            raise KeyError("an n-gram of the text has no column in its row")
         unit_starts, unit_ends = _units(words, g.starts, g.ends)
-        totals: dict[str, list[float]] = {}
-        for col, start, end in zip(g.columns.tolist(), unit_starts.tolist(),
-                                   unit_ends.tolist(), strict=True):
-            term = text[start:end]
-            w = push[col] / share[col]
-            prev = totals.get(term)
-            if prev:
-                prev[0] += w
-            else:
-                totals[term] = [w, start, end]
+        # Each occurrence's share of its column's push, as the float division
+        # `push / count` would give it one by one.
+        shares = ((values * linear.coef[cols] * linear.slope)[at] / counts)[inverse.ravel()]
+        terms, first_spans, term_of = _terms(text, unit_starts, unit_ends)
+        # -0.0 is the additive identity: the first share is kept bit for bit, and `add.at`
+        # adds the rest one at a time in occurrence order, as a running sum would.
+        totals = np.full(len(terms), -0.0)
+        np.add.at(totals, term_of, shares)
+        weights = totals.tolist()
         chosen: list[Contribution] = []
-        for term, (w, start, end) in sorted(totals.items(), key=lambda kv: -kv[1][0]):
+        # Most pushing first; ties keep the order of first occurrence (a stable sort).
+        for t in sorted(range(len(terms)), key=[-w for w in weights].__getitem__):
+            w = weights[t]
             if w <= 0 or len(chosen) >= top_k:
                 break
+            start, end = first_spans[t]
             if any(start < c.end and c.start < end for c in chosen):
                 continue
-            chosen.append(Contribution(term, round(w, 4), int(start), int(end)))
+            chosen.append(Contribution(terms[t], round(w, 4), start, end))
         return chosen
+
+
+def _terms(text: str, starts: np.ndarray, ends: np.ndarray,
+           ) -> tuple[list[str], list[tuple[int, int]], np.ndarray]:
+    """The distinct terms `text[start:end]` of the occurrences, numbered in the order each
+    first occurs, with that first occurrence's span, and every occurrence's term number.
+
+    Spans are grouped first (many n-grams share one word), so only the distinct spans
+    are sliced out of the text."""
+    keys = starts * (len(text) + 1) + ends
+    _, first, span_of = np.unique(keys, return_index=True, return_inverse=True)
+    numbers: dict[str, int] = {}
+    spans: list[tuple[int, int]] = []
+    term_of_span = np.empty(len(first), dtype=np.int64)
+    first_list = first.tolist()
+    for span in sorted(range(len(first_list)), key=first_list.__getitem__):
+        start, end = int(starts[first_list[span]]), int(ends[first_list[span]])
+        term = text[start:end]
+        number = numbers.get(term)
+        if number is None:
+            number = numbers[term] = len(spans)
+            spans.append((start, end))
+        term_of_span[span] = number
+    return list(numbers), spans, term_of_span[span_of.ravel()]
 
 
 def _rewritten(text: NormalizedText) -> bool:
