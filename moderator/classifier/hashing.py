@@ -86,6 +86,8 @@ _PAIR = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _LENGTH_SALT = np.uint64(0xD6E8FEB86659FD93)
+#: The same constants as Python ints, as the compiled counter takes them.
+_CONSTANTS = tuple(int(c) for c in (_BASE, _PAIR, _MIX1, _MIX2, _LENGTH_SALT))
 
 
 def _powers(base: np.uint64, n: int) -> np.ndarray:
@@ -358,9 +360,8 @@ def count_rows(texts: Sequence[str], spec: NgramSpec) -> CountRows:
 def compiled_rows(texts: Sequence[str], spec: NgramSpec, counter: object) -> CountRows:
     """`count_rows` by the compiled counter (a module with `count_rows`)."""
     lows = [lowercase(t) for t in texts]
-    constants = tuple(int(c) for c in (_BASE, _PAIR, _MIX1, _MIX2, _LENGTH_SALT))
     indptr, indices, data = counter.count_rows(  # type: ignore[attr-defined]
-        lows, spec.n_features, *spec.word_ngrams, *spec.char_ngrams, constants,
+        lows, spec.n_features, *spec.word_ngrams, *spec.char_ngrams, _CONSTANTS,
         _CLASS_BYTES, char_class)
     rows = CountRows(np.frombuffer(indptr, dtype=np.int64),
                      np.frombuffer(indices, dtype=np.int32),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import platform
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -103,7 +104,39 @@ class LinearNgramModel:
         return rows.indices, tfidf_values(rows, self.idf, self.spec.n_features)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 1:  # a check scores one comment: the same sums, fewer calls
+            return _sigmoid(np.array([self.slope * self.margin_of_one(texts[0]) + self.offset]))
         return _sigmoid(self.slope * self.margins(texts) + self.offset)
+
+    def margin_of_one(self, text: str) -> float:
+        """`margins([text])[0]`, bit for bit, in a third of the numpy calls.
+
+        The values and the two block sums are the same numpy operations (`reduceat` over
+        the same segments); what `_block_sums` spends on a batch's bounds, and the
+        square root, division and final sum on a two-element array, are plain floats
+        here (IEEE square root and division round alike). tests/classifier/
+        test_margin_of_one.py compares the two on every shared-data row.
+        """
+        rows = count_rows([text], self.spec)
+        m = len(rows.indices)
+        if not m:
+            return 0.0 + 0.0 + self.bias
+        v = np.log(rows.data, dtype=np.float64)
+        v += 1.0
+        v *= self.idf[rows.indices]
+        dots = v * self.coef[rows.indices]
+        v *= v
+        words = int(np.searchsorted(rows.indices, self.spec.n_features))  # words first
+        bounds = [0, words] if 0 < words < m else [0]
+        squares = np.add.reduceat(v, bounds).tolist()
+        sums = np.add.reduceat(dots, bounds).tolist()
+        if words == 0:
+            squares, sums = [0.0, *squares], [0.0, *sums]
+        elif words == m:
+            squares, sums = [*squares, 0.0], [*sums, 0.0]
+        per_block = [d / math.sqrt(q) if q > 0 else 0.0 for d, q in zip(sums, squares,
+                                                                     strict=True)]
+        return per_block[0] + per_block[1] + self.bias
 
 
 def _block_sums(arrays: Sequence[np.ndarray], rows: CountRows,
