@@ -391,8 +391,9 @@ def _terms(text: str, starts: np.ndarray, ends: np.ndarray,
     spans: list[tuple[int, int]] = []
     term_of_span = np.empty(len(first), dtype=np.int64)
     first_list = first.tolist()
+    span_starts, span_ends = starts[first].tolist(), ends[first].tolist()
     for span in sorted(range(len(first_list)), key=first_list.__getitem__):
-        start, end = int(starts[first_list[span]]), int(ends[first_list[span]])
+        start, end = span_starts[span], span_ends[span]
         term = text[start:end]
         number = numbers.get(term)
         if number is None:
