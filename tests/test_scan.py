@@ -9,7 +9,10 @@ same normalised text, offsets and `joined` flag.
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import subprocess
+import sys
 import sysconfig
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +25,7 @@ from moderator import _chars, _scan, gates
 from moderator.classifier.native import PURE_PYTHON_ENV
 from moderator.text import normalize_uncached
 
+HERE = Path(__file__).resolve().parent
 COMPILED = _scan.compiled()
 needs_compiled = pytest.mark.skipif(
     COMPILED is None, reason="_textscan is not built (no C compiler at install)")
@@ -124,3 +128,35 @@ def test_normalizer_is_the_same_either_way_on_every_shared_data_row(
         _same_answers(text[:3000])
         count += 1
     assert count > 100_000
+
+
+def test_an_address_sanitizer_build_answers_the_same(tmp_path: Path) -> None:
+    """Built with -fsanitize=address (and undefined behaviour checks) and loaded into a
+    Python whose allocations all go through malloc, so ASan sees every buffer."""
+    cc = c_compiler()
+    if cc is None:
+        pytest.skip("no C compiler: nothing compiled to sanitise")
+    runtime = subprocess.run([cc, "-print-file-name=libasan.so"], capture_output=True,
+                             text=True).stdout.strip()
+    if not runtime or not os.path.isabs(runtime) or not os.path.exists(runtime):
+        pytest.skip(f"{cc} has no AddressSanitizer runtime (libasan)")
+    include = sysconfig.get_paths()["include"]
+    if not (Path(include) / "Python.h").is_file():
+        pytest.skip(f"no Python.h in {include}")
+    so = tmp_path / ("_textscan" + sysconfig.get_config_var("EXT_SUFFIX"))
+    build = subprocess.run(
+        [cc, "-shared", "-fPIC", "-g", "-O1", "-fno-omit-frame-pointer",
+         "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", f"-I{include}",
+         str(HERE.parent / "moderator" / "_textscan.c"), "-o", str(so)],
+        capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    data = Path(os.environ.get("MODERATOR_SHARED_DATA", HERE.parent.parent / "shared" / "data"))
+    env = {**os.environ, "LD_PRELOAD": runtime, "PYTHONMALLOC": "malloc",
+           "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=0:exitcode=86"}
+    done = subprocess.run([sys.executable, str(HERE / "scan_check.py"), "check", str(so),
+                           *map(str, sorted(data.glob("*.csv")))],
+                          capture_output=True, text=True, env=env, timeout=900,
+                          cwd=HERE.parent)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert done.stdout.strip() == "ok"
+    assert "runtime error" not in done.stderr  # UBSan's reports
