@@ -299,6 +299,10 @@ class Model:
         self.card = card
         self.version = str(card.get("version", "unknown"))
         self.thresholds: Mapping[str, float] = dict(card.get("thresholds", {}))
+        #: (typed text, normalised text, their two scores) of the last single comment
+        #: `score_normalized` read both ways: `explain` of a held comment asks for the same
+        #: two scores again. One tuple, replaced whole, so threads never see half of one.
+        self._last_readings: tuple[str, str, float, float] | None = None
 
     def score(self, texts: Sequence[str]) -> list[float]:
         """Probability of propaganda for every text, in one batch."""
@@ -319,6 +323,8 @@ class Model:
         changed = [i for i, t in enumerate(texts) if _rewritten(t)]
         if changed:
             folded = self.score([texts[i].text for i in changed])
+            if len(texts) == 1:
+                self._last_readings = (texts[0].original, texts[0].text, typed[0], folded[0])
             for i, score in zip(changed, folded, strict=True):
                 typed[i] = max(typed[i], score)
         return typed
@@ -331,7 +337,7 @@ class Model:
         from; spans of the normalised reading are mapped back to what was typed.
         """
         if normalized is not None and _rewritten(normalized):
-            typed, folded = self.score([text, normalized.text])
+            typed, folded = self._readings(text, normalized.text)
             if folded > typed:
                 out = []
                 for c in self._explain(normalized.text, top_k):
@@ -340,6 +346,15 @@ class Model:
                                             span.start, span.end))
                 return out
         return self._explain(text, top_k)
+
+    def _readings(self, typed: str, folded: str) -> tuple[float, float]:
+        """`score([typed, folded])`: kept from `score_normalized` when it just read them
+        (a one-comment batch scores as the same row of a two-comment one)."""
+        last = self._last_readings
+        if last is not None and last[0] == typed and last[1] == folded:
+            return last[2], last[3]
+        both = self.score([typed, folded])
+        return both[0], both[1]
 
     def _explain(self, text: str, top_k: int) -> list[Contribution]:
         linear = self.linear

@@ -76,3 +76,24 @@ def test_shared_data_rows(shipped: Model) -> None:
                     reason=f"labelled data not found at {DATA} (../shared/data)")
 def test_every_shared_data_row(shipped: Model) -> None:
     assert sum(1 for text in _rows(every=1) if _same(shipped, text) is None) > 100_000
+
+
+@pytest.mark.skipif(not (DATA / "README.md").is_file(),
+                    reason=f"labelled data not found at {DATA} (../shared/data)")
+def test_one_comment_scores_as_its_row_of_a_pair(shipped: Model) -> None:
+    """`explain` reuses the two scores `score_normalized` took one comment at a time where
+    it once scored the typed and normalised text as a batch of two: the same numbers."""
+    from moderator.text import normalize
+
+    count = 0
+    for text in _rows(every=8):
+        normalized = normalize(text[:1500])
+        pair = shipped.score([normalized.original, normalized.text])
+        assert pair == [shipped.score([normalized.original])[0],
+                        shipped.score([normalized.text])[0]]
+        shipped._last_readings = None
+        fresh = shipped.explain(normalized.original, normalized=normalized)
+        shipped.score_normalized([normalized])
+        assert shipped.explain(normalized.original, normalized=normalized) == fresh
+        count += 1
+    assert count > 10_000
