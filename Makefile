@@ -15,7 +15,8 @@ $(BIN)/python:
 # constraints.txt pins every dependency to the versions the suite last passed with.
 # setup.py builds the compiled n-gram counter (optional: skipped without a C compiler),
 # so a change to its source reinstalls too.
-BUILT := pyproject.toml constraints.txt setup.py moderator/classifier/_ngrams.c
+BUILT := pyproject.toml constraints.txt setup.py moderator/classifier/_ngrams.c \
+	moderator/_textscan.c
 $(VENV)/.installed: $(BUILT) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	touch $@

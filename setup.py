@@ -1,7 +1,9 @@
-"""Builds the optional compiled n-gram counter; everything else is in pyproject.toml.
+"""Builds the optional compiled n-gram counter and the normaliser's compiled pre-checks;
+everything else is in pyproject.toml.
 
 `optional=True`: where no C compiler is found the package still installs, and
-`moderator.classifier.hashing` uses its numpy reference (docs/performance.md).
+`moderator.classifier.hashing` and `moderator._scan` use their numpy references
+(docs/performance.md).
 """
 
 from setuptools import Extension, setup
@@ -13,6 +15,12 @@ setup(
             sources=["moderator/classifier/_ngrams.c"],
             extra_compile_args=["-O2", "-Wall", "-Wextra"],
             optional=True,
-        )
+        ),
+        Extension(
+            "moderator._textscan",
+            sources=["moderator/_textscan.c"],
+            extra_compile_args=["-O2", "-Wall", "-Wextra"],
+            optional=True,
+        ),
     ]
 )

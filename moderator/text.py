@@ -40,16 +40,12 @@ from functools import lru_cache
 import numpy as np
 import regex
 
-from moderator import _chars, gates
+from moderator import _chars, _scan, gates
 from moderator._chars import (
-    ASCII_LETTER,
-    CYRILLIC,
     DIGIT,
     FOLD,
     INVISIBLE,
     LETTER,
-    LOOKALIKE,
-    PLAIN_CYR,
     SYMBOL,
     TOKEN,
 )
@@ -173,51 +169,53 @@ def normalize_uncached(text: str) -> NormalizedText:
     """
     n = len(text)
     state: _State = (text, range(n), range(1, n + 1))  # type: ignore[assignment]
-    codes, cls = _chars.classes(text)
-    if (cls & INVISIBLE).any():
+    # `scan` answers for the text whose classes the steps read, which is not always the
+    # current one: the one-for-one letter folds keep the classes of the text before them.
+    scan = _scan.scan(text)
+    if scan.bits() & INVISIBLE:
         state = _rewrite(state, _INVISIBLE.finditer(text), lambda m: [])
     state = _fold_case(state)
     if state[0] != text:
-        codes, cls = _chars.classes(state[0])
-    folds = np.flatnonzero(cls & FOLD)
-    if folds.size:
+        scan = _scan.scan(state[0])
+    folds = scan.positions(FOLD)
+    if folds:
         state = (_replace_at(state[0], folds, _chars.LETTER_FOLD), state[1], state[2])
     joined = False
-    if _may_be_split(codes, cls):
+    if _may_be_split(scan):
         before = state[0]
         state = _rewrite(state, _SPLIT.finditer(before), _join_split)
         joined = len(state[0]) < len(before)  # a join drops separators, nothing else does
         if state[0] is not before:
-            codes, cls = _chars.classes(state[0])
-    folded = _fold_words(state[0], cls)
+            scan = _scan.scan(state[0])
+    folded = _fold_words(state[0], scan.fold_spans())
     if folded is not state[0]:  # leetspeak may have made a run (`j111had`, `jih@@@d`)
-        codes, cls = _chars.classes(folded)
+        scan = _scan.scan(folded)
     state = (folded, state[1], state[2])
-    same = codes[1:] == codes[:-1]
-    if (same[1:] & same[:-1] & (cls[2:] & LETTER).astype(bool)).any():
+    if scan.has_triple():
         state = _rewrite(state, _REPEAT.finditer(state[0]), _cut_repeat)
     out, starts, ends = state
     return NormalizedText(text, out, tuple(starts), tuple(ends), joined)
 
 
-def _replace_at(text: str, positions: np.ndarray, table: dict[int, str]) -> str:
+def _replace_at(text: str, positions: list[int], table: dict[int, str]) -> str:
     """One-for-one character replacement at the given positions (offsets unchanged)."""
     chars = list(text)
-    for i in positions.tolist():
+    for i in positions:
         chars[i] = table[ord(chars[i])]
     return "".join(chars)
 
 
-def _may_be_split(codes: np.ndarray, cls: np.ndarray) -> bool:
+def _may_be_split(scan: _scan.Scan) -> bool:
     """Can the letter-joining scan find anything? Most comments say no here, cheaply.
 
     `gates.may_join` asks for three evenly spaced characters with separators; where it
     has no opinion (combining marks) or is off (`gates.ungated`), the looser test below:
     two stand-alone letters within six characters of each other (`j i h`).
     """
-    strict = gates.may_join(codes, cls)
+    strict = scan.may_join()
     if strict is not None:
         return strict
+    _codes, cls = scan.arrays()
     x = (cls & (LETTER | DIGIT)).astype(bool)
     x[np.flatnonzero(cls & SYMBOL)] = True
     tok = (cls & TOKEN).astype(bool)
@@ -319,29 +317,18 @@ def _cut_repeat(match: regex.Match[str]) -> list[_Piece]:
     return [(ch, a, a + 1, False), (ch, a + 1, b, False)]
 
 
-def _fold_words(text: str, cls: np.ndarray) -> str:
+def _fold_words(text: str, spans: list[tuple[int, int]]) -> str:
     """Confusable and leetspeak folds; both are one character for one, so offsets stay put.
 
-    Only words with a trigger are looked at: a look-alike letter, a digit or symbol
-    touching a letter, or Latin touching Cyrillic.
+    Only the words `spans` names are looked at (`_scan`'s `fold_spans`: those with a
+    trigger, a look-alike letter, a digit or symbol touching a letter, or Latin touching
+    Cyrillic).
     """
-    letter = (cls & LETTER).astype(bool)
-    trigger = (cls & LOOKALIKE).astype(bool) & ~(cls & (ASCII_LETTER | PLAIN_CYR)).astype(bool)
-    leet = (cls & (DIGIT | SYMBOL)).astype(bool)
-    latin = (cls & ASCII_LETTER).astype(bool)
-    cyrillic = (cls & CYRILLIC).astype(bool)
-    trigger[1:] |= (letter[:-1] & leet[1:]) | (latin[:-1] & cyrillic[1:])
-    trigger[:-1] |= (leet[:-1] & letter[1:]) | (cyrillic[:-1] & latin[1:])
-    hits = np.flatnonzero(trigger)
-    if not hits.size:
+    if not spans:
         return text
-    tok = (cls & TOKEN).astype(bool)
-    edges = np.diff(np.concatenate(([False], tok, [False])).astype(np.int8))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    chosen = np.unique(np.searchsorted(starts, hits, side="right") - 1)
     out: list[str] = []
     pos = 0
-    for a, b in zip(starts[chosen].tolist(), ends[chosen].tolist(), strict=True):
+    for a, b in spans:
         token = text[a:b]
         folded = _fold_token(token)
         if folded != token:

@@ -334,8 +334,167 @@ done:
     return result;
 }
 
+/* Appends one int64 triple (column, start, end) to the three buffers; -1: no memory. */
+static int push3(Buffer *cols, Buffer *starts, Buffer *ends, int64_t c, int64_t a, int64_t b) {
+    if (buffer_reserve(cols, 1) || buffer_reserve(starts, 1) || buffer_reserve(ends, 1))
+        return -1;
+    ((int64_t *)cols->data)[cols->len++] = c;
+    ((int64_t *)starts->data)[starts->len++] = a;
+    ((int64_t *)ends->data)[ends->len++] = b;
+    return 0;
+}
+
+/* Every n-gram occurrence of one text with its span, in the order of the reference's
+ * `_occurrences(..., with_spans=True)`: word unigrams, word pairs, then the character
+ * n-grams one length at a time over the whole text (for the shortest length, padded
+ * words shorter than it follow the regular windows). A character n-gram's span is the
+ * window's characters within its word (the padding spaces map to the word's letters).
+ * Touches no Python object. -1: out of memory. */
+static int spans_codes(const Params *p, Scratch *s, Py_ssize_t n, Buffer *cols,
+                       Buffer *starts, Buffer *ends) {
+    const uint32_t *codes = (const uint32_t *)s->codes.data;
+    const uint8_t *classes = (const uint8_t *)s->classes.data;
+    /* words: tokens of 2+ word characters */
+    int unigrams = p->word_lo <= 1 && 1 <= p->word_hi;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 0 && !unigrams) continue;
+        if (pass == 1 && p->word_hi < 2) continue;
+        int have_prev = 0;
+        uint64_t prev = 0;
+        Py_ssize_t prev_start = 0, i = 0;
+        while (i < n) {
+            if (classes[i] != CLASS_WORD) { i++; continue; }
+            Py_ssize_t start = i;
+            uint64_t sum = 0, power = 1;
+            while (i < n && classes[i] == CLASS_WORD) {
+                sum += ((uint64_t)codes[i] + 1) * power;
+                power *= p->base;
+                i++;
+            }
+            if (i - start < 2) continue;
+            uint64_t h = span_hash(p, sum, i - start);
+            if (pass == 0 && push3(cols, starts, ends, (int64_t)(h & p->mask), start, i))
+                return -1;
+            if (pass == 1 && have_prev
+                    && push3(cols, starts, ends, (int64_t)(mix(p, prev * p->pair + h) & p->mask),
+                             prev_start, i))
+                return -1;
+            prev = h;
+            prev_start = start;
+            have_prev = 1;
+        }
+    }
+    /* characters: each whitespace-separated word padded by one space each side */
+    for (int len_n = p->char_lo; len_n <= p->char_hi; len_n++) {
+        for (int shorts = 0; shorts < (len_n == p->char_lo ? 2 : 1); shorts++) {
+            Py_ssize_t i = 0;
+            while (i < n) {
+                if (classes[i] == CLASS_SPACE) { i++; continue; }
+                Py_ssize_t a = i;
+                while (i < n && classes[i] != CLASS_SPACE) i++;
+                Py_ssize_t b = i, len = b - a + 2;
+                if (buffer_reserve(&s->padded, (size_t)len)) return -1;
+                uint32_t *w = (uint32_t *)s->padded.data;
+                w[0] = 32;
+                memcpy(w + 1, codes + a, (size_t)(b - a) * sizeof(uint32_t));
+                w[len - 1] = 32;
+                if (shorts) {  /* a padded word shorter than the shortest n, whole */
+                    if (len >= p->char_lo) continue;
+                    uint64_t sum = 0;
+                    for (Py_ssize_t k = 0; k < len; k++) sum += ((uint64_t)w[k] + 1) * p->powers[k];
+                    Py_ssize_t last = a - 1 + len_n < b ? a - 1 + len_n : b;
+                    if (push3(cols, starts, ends,
+                              (int64_t)((span_hash(p, sum, len) & p->mask) + p->n_features),
+                              a, last))
+                        return -1;
+                    continue;
+                }
+                for (Py_ssize_t at = 0; at + len_n <= len; at++) {
+                    uint64_t sum = 0;
+                    for (Py_ssize_t k = 0; k < len_n; k++)
+                        sum += ((uint64_t)w[at + k] + 1) * p->powers[k];
+                    Py_ssize_t inside = at - 1;  /* the window's start within the word */
+                    Py_ssize_t first = a + (inside > 0 ? inside : 0);
+                    Py_ssize_t last = a + inside + len_n < b ? a + inside + len_n : b;
+                    if (push3(cols, starts, ends,
+                              (int64_t)((span_hash(p, sum, len_n) & p->mask) + p->n_features),
+                              first, last))
+                        return -1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(gram_spans_doc,
+"gram_spans(text, n_features, word_lo, word_hi, char_lo, char_hi, constants, classes, astral)\n"
+"--\n\n"
+"(columns, starts, ends) as int64 bytearrays: every hashed n-gram occurrence of `text`\n"
+"(already lowercased) and its span, in the order of hashing.py's `_occurrences`.");
+
+static PyObject *gram_spans(PyObject *self, PyObject *args) {
+    PyObject *text, *astral;
+    unsigned long long n_features, base, pair, mix1, mix2, salt;
+    int word_lo, word_hi, char_lo, char_hi;
+    Py_buffer classes;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "UKiiii(KKKKK)y*O:gram_spans", &text,
+                          &n_features, &word_lo, &word_hi, &char_lo, &char_hi,
+                          &base, &pair, &mix1, &mix2, &salt, &classes, &astral))
+        return NULL;
+    PyObject *result = NULL;
+    Scratch s;
+    memset(&s, 0, sizeof s);
+    s.codes.item = s.padded.item = s.cols.item = s.tmp.item = sizeof(uint32_t);
+    s.classes.item = 1;
+    Buffer cols = {NULL, 0, 0, sizeof(int64_t)};
+    Buffer starts = {NULL, 0, 0, sizeof(int64_t)};
+    Buffer ends = {NULL, 0, 0, sizeof(int64_t)};
+    if (classes.len != 0x10000) {
+        PyErr_SetString(PyExc_ValueError, "classes must be 65536 bytes");
+        goto done;
+    }
+    if (!PyCallable_Check(astral)) {
+        PyErr_SetString(PyExc_TypeError, "astral must be callable");
+        goto done;
+    }
+    if (n_features == 0 || (n_features & (n_features - 1)) || n_features > (1ULL << 30)) {
+        PyErr_SetString(PyExc_ValueError, "n_features must be a power of two up to 2**30");
+        goto done;
+    }
+    if (word_lo < 1 || word_hi > 2 || word_lo > word_hi
+            || char_lo < 1 || char_hi > MAX_CHAR_N || char_lo > char_hi) {
+        PyErr_SetString(PyExc_ValueError, "n-gram ranges out of bounds");
+        goto done;
+    }
+    Params p = {base, pair, mix1, mix2, salt, n_features - 1, n_features,
+                word_lo, word_hi, char_lo, char_hi, {0}};
+    p.powers[0] = 1;
+    for (int k = 1; k < MAX_CHAR_N; k++) p.powers[k] = p.powers[k - 1] * base;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (classify(text, (const unsigned char *)classes.buf, astral, &s, n)) goto done;
+    int failed;
+    Py_BEGIN_ALLOW_THREADS
+    failed = spans_codes(&p, &s, n, &cols, &starts, &ends);
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    PyObject *a = as_bytearray(&cols), *b = as_bytearray(&starts), *c = as_bytearray(&ends);
+    if (a && b && c) result = PyTuple_Pack(3, a, b, c);
+    Py_XDECREF(a); Py_XDECREF(b); Py_XDECREF(c);
+done:
+    PyBuffer_Release(&classes);
+    scratch_free(&s);
+    free(cols.data); free(starts.data); free(ends.data);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"count_rows", count_rows, METH_VARARGS, count_rows_doc},
+    {"gram_spans", gram_spans, METH_VARARGS, gram_spans_doc},
     {NULL, NULL, 0, NULL},
 };
 

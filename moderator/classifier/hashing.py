@@ -215,7 +215,11 @@ class Grams:
 def grams(text: str, spec: NgramSpec, with_spans: bool = False) -> Grams | np.ndarray:
     """Hash columns of every n-gram occurrence of `text` (and their spans if asked)."""
     low = lowercase(text)
-    cols, starts, ends, _ = _occurrences(low, spec, None, with_spans)
+    counter = native.counter()
+    if with_spans and counter is not None and native.handles(spec.n_features, spec.char_ngrams):
+        cols, starts, ends = compiled_spans(low, spec, counter)
+    else:
+        cols, starts, ends, _ = _occurrences(low, spec, None, with_spans)
     for table in (spec.concepts, spec.stance):
         if table is None:
             continue
@@ -226,6 +230,18 @@ def grams(text: str, spec: NgramSpec, with_spans: bool = False) -> Grams | np.nd
     if not with_spans:
         return cols
     return Grams(cols, starts, ends, cols >= spec.n_features)
+
+
+def compiled_spans(low: str, spec: NgramSpec,
+                   counter: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_occurrences(low, spec, None, True)`'s columns and spans, by the compiled counter:
+    the explanation of a held comment reads every occurrence, and on a long comment
+    numpy's dozens of passes over thousands of n-grams are most of its cost."""
+    cols, starts, ends = counter.gram_spans(  # type: ignore[attr-defined]
+        low, spec.n_features, *spec.word_ngrams, *spec.char_ngrams, _constants(),
+        _CLASS_BYTES, char_class)
+    return (np.frombuffer(cols, dtype=np.int64), np.frombuffer(starts, dtype=np.int64),
+            np.frombuffer(ends, dtype=np.int64))
 
 
 def _occurrences(low: str, spec: NgramSpec, text_starts: np.ndarray | None,
@@ -355,12 +371,17 @@ def count_rows(texts: Sequence[str], spec: NgramSpec) -> CountRows:
     return compiled_rows(texts, spec, counter)
 
 
+def _constants() -> tuple[int, ...]:
+    """The hash constants as the compiled code takes them, read at each call (a bench
+    re-salts the hash to measure collisions)."""
+    return tuple(int(c) for c in (_BASE, _PAIR, _MIX1, _MIX2, _LENGTH_SALT))
+
+
 def compiled_rows(texts: Sequence[str], spec: NgramSpec, counter: object) -> CountRows:
     """`count_rows` by the compiled counter (a module with `count_rows`)."""
     lows = [lowercase(t) for t in texts]
-    constants = tuple(int(c) for c in (_BASE, _PAIR, _MIX1, _MIX2, _LENGTH_SALT))
     indptr, indices, data = counter.count_rows(  # type: ignore[attr-defined]
-        lows, spec.n_features, *spec.word_ngrams, *spec.char_ngrams, constants,
+        lows, spec.n_features, *spec.word_ngrams, *spec.char_ngrams, _constants(),
         _CLASS_BYTES, char_class)
     rows = CountRows(np.frombuffer(indptr, dtype=np.int64),
                      np.frombuffer(indices, dtype=np.int32),

@@ -5,7 +5,8 @@ cannot do itself:
 
 * `fuzz RUNS`: atheris with a fixed budget and seed (atheris ends the process when done).
   It instruments the Python side, so inputs that reach new tokenising branches of the
-  reference are kept; every input is counted both ways and must agree.
+  reference are kept; every input is counted both ways, and its n-gram spans taken both
+  ways, and must agree.
 * `check SO_PATH [CSV ...]`: the identity check with a build of `_ngrams.c` loaded from
   SO_PATH (the AddressSanitizer build), on generated texts and the first rows of the CSVs.
 
@@ -48,6 +49,19 @@ def compare(texts: Sequence[str], counter: ModuleType) -> None:
         for name in ("indptr", "indices", "data"):
             if not np.array_equal(getattr(ref, name), getattr(got, name)):
                 raise AssertionError(f"compiled {name} differ from the reference for {spec}")
+        compare_spans(texts, spec, counter)
+
+
+def compare_spans(texts: Sequence[str], spec: object, counter: ModuleType) -> None:
+    """The explanation's occurrences (`gram_spans`) against `_occurrences`, text by text."""
+    from moderator.classifier.hashing import _occurrences, compiled_spans, lowercase
+
+    for text in texts:
+        low = lowercase(text)
+        want = _occurrences(low, spec, None, True)[:3]  # type: ignore[arg-type]
+        got = compiled_spans(low, spec, counter)  # type: ignore[arg-type]
+        if not all(np.array_equal(w, g) for w, g in zip(want, got, strict=True)):
+            raise AssertionError(f"compiled n-gram spans differ from the reference for {spec}")
 
 
 def generated(rng: random.Random, n: int) -> list[str]:

@@ -204,3 +204,41 @@ def test_a_spec_the_compiled_counter_does_not_take_is_counted_by_the_reference()
     texts = ["a longer word: internationalisation", ""]
     assert not native.handles(spec.n_features, spec.char_ngrams)
     assert same(count_rows(texts, spec), reference_rows(texts, spec))
+
+
+def _spans_same(text: str, spec: NgramSpec) -> None:
+    low = hashing.lowercase(text)
+    want = hashing._occurrences(low, spec, None, True)[:3]
+    got = hashing.compiled_spans(low, spec, COMPILED)
+    for w, g in zip(want, got, strict=True):
+        assert g.dtype == np.int64
+        assert np.array_equal(w, g), repr(text[:60])
+
+
+SPAN_SPECS = [NgramSpec(), NgramSpec(1 << 10, (1, 1), (3, 3)), NgramSpec(1 << 8, (2, 2), (1, 4)),
+              NgramSpec(1 << 12, (1, 2), (4, 8))]
+
+
+@needs_compiled
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "ab", " ", "  ", "\n", "é", "😀", "𝐣", "\ud800", "-",
+                                 "_", "1", "İ", "ß", "\u0301", "\u00a0", "word", "x y"]),
+                max_size=40).map("".join))
+def test_compiled_spans_are_the_reference_occurrences(text: str) -> None:
+    """The explanation's occurrences (columns and spans, in order) by the compiled counter."""
+    for spec in SPAN_SPECS:
+        _spans_same(text, spec)
+
+
+@needs_compiled
+def test_compiled_spans_on_long_and_empty_texts() -> None:
+    for text in [*ngrams_check.generated(random.Random(5), 30), "", " ", "a", "x" * 5000]:
+        for spec in SPAN_SPECS:
+            _spans_same(text, spec)
+
+
+@needs_compiled
+def test_compiled_spans_on_shared_data_rows(shared_data: Path) -> None:
+    data = load_csvs(sorted(shared_data.glob("*.csv")))
+    for text in data.texts[::5]:
+        _spans_same(text[:3000], NgramSpec())
