@@ -16,6 +16,19 @@
 * **concepts**: the shipped recipe with shared concept tokens from the incitement
   lexicons (`Params(concepts=True)`, a documented option; `--ablations`). Its concept
   tokens are counted apart and added to the same n-gram counts.
+* **source sqrt**: every (source, label) group weighted by 1/sqrt(rows), each label's
+  total weight kept (`Params(source_exponent=0.5)`, between plain and source-balanced).
+* **near-dup**: every row weighted by 1 / the copies of its text (the split key:
+  retweets and relinked copies), each label's total kept (`Params(near_dup=True)`);
+  **near-dup + source sqrt** both (group sizes count copies once).
+* **NB ratio + source sqrt**, **NB ratio + source-balanced**: NB-LR with either
+  weighting; **NB ratio^0.5** (`nb_exponent=0.5`): the ratio damped to sign(r)|r|**0.5,
+  alone and with source sqrt.
+* **words C x4**, **chars C x4**: a per-block penalty, the word block's (or the
+  characters') C four times the other's, which stays 4 (`word_scale`).
+* **2+ sources**: columns seen in the training rows of one source only are left out
+  (`Params(min_sources=2)`), so no cue of one source alone is learned; **3+ sources**
+  likewise; **NB ratio + 2+ sources**, **NB ratio^0.5 + 2+ sources** with NB-LR.
 * **stance**: the shipped recipe with stance cue tokens (quoted and reported speech,
   imperatives, condemnation; `Params(stance=True)`, `--ablations`), counted apart and
   added to the same n-gram counts as the concepts are.
@@ -183,7 +196,30 @@ def print_tables(results: dict[str, dict], baseline: str = "baseline") -> None:
 
 
 
-ABLATIONS = ("NB ratio", "source-balanced", "C=16", "concepts", "stance")
+#: Ablation rows that are the shipped recipe with other Params on the same counts
+#: (module docstring); "concepts" and "stance" add tokens, so they are built apart.
+VARIANTS: dict[str, Params] = {
+    "NB ratio": Params(nb_ratio=True),
+    "source-balanced": Params(source_balanced=True),
+    "C=16": Params(C=16.0),
+    "source sqrt": Params(source_exponent=0.5),
+    "near-dup": Params(near_dup=True),
+    "near-dup + source sqrt": Params(near_dup=True, source_exponent=0.5),
+    "NB ratio + source sqrt": Params(nb_ratio=True, source_exponent=0.5),
+    "NB ratio + source-balanced": Params(nb_ratio=True, source_balanced=True),
+    "NB ratio^0.5": Params(nb_ratio=True, nb_exponent=0.5),
+    "NB ratio^0.5 + source sqrt": Params(nb_ratio=True, nb_exponent=0.5,
+                                         source_exponent=0.5),
+    "words C x4": Params(word_scale=2.0),
+    "chars C x4": Params(word_scale=0.5, C=16.0),
+    "2+ sources": Params(min_sources=2),
+    "3+ sources": Params(min_sources=3),
+    "NB ratio + 2+ sources": Params(nb_ratio=True, min_sources=2),
+    "NB ratio^0.5 + 2+ sources": Params(nb_ratio=True, nb_exponent=0.5, min_sources=2),
+}
+ABLATIONS = ("NB ratio", "source-balanced", "C=16", "concepts", "stance",
+             *(name for name in VARIANTS if name not in ("NB ratio", "source-balanced",
+                                                         "C=16")))
 
 
 def side_by_side(data: Dataset, *, quick: bool = False, ablations: bool = False,
@@ -208,13 +244,9 @@ def side_by_side(data: Dataset, *, quick: bool = False, ablations: bool = False,
     scorers: dict[str, Scorer] = {"baseline": baseline_scorer(blocks, y, val),
                                   "shipped": shipped_scorer(counts, data, params)}
     chosen = set(only) if only else set(ABLATIONS) if ablations else set()
-    if "NB ratio" in chosen:
-        scorers["NB ratio"] = shipped_scorer(counts, data, Params(nb_ratio=True))
-    if "source-balanced" in chosen:
-        scorers["source-balanced"] = shipped_scorer(
-            counts, data, Params(source_balanced=True))
-    if "C=16" in chosen:
-        scorers["C=16"] = shipped_scorer(counts, data, Params(C=16.0))
+    for name in ("NB ratio", "source-balanced", "C=16"):
+        if name in chosen:
+            scorers[name] = shipped_scorer(counts, data, VARIANTS[name])
     if "concepts" in chosen:
         with_concepts = Params(concepts=True)
         spec = with_concepts.spec
@@ -229,12 +261,18 @@ def side_by_side(data: Dataset, *, quick: bool = False, ablations: bool = False,
         extra = stance_matrix(data.texts, spec.stance, spec.n_features, spec.width)
         say(f"stance tokens {time.time() - t0:.0f} s")
         scorers["stance"] = shipped_scorer((counts + extra).tocsr(), data, with_stance)
+    for name in ABLATIONS:
+        if name in chosen and name in VARIANTS and name not in scorers:
+            scorers[name] = shipped_scorer(counts, data, VARIANTS[name])
     results: dict[str, dict] = {}
     for name, scorer in scorers.items():
         t0 = time.time()
         scores, _ = scorer(everything, np.zeros(len(data), bool))
         results[name] = {"random_split": random_split(name, scores, data, val)}
-        say(f"{name}: fitted in {time.time() - t0:.0f} s")
+        h = results[name]["random_split"]["all"]
+        say(f"{name}: fitted in {time.time() - t0:.0f} s; random split ROC-AUC {h['roc_auc']}, "
+            f"PR-AUC {h['pr_auc']}, " + ", ".join(f"recall@{x:.1%} {h[f'recall@{x:.1%}']}"
+                                                  for x in SHARES))
         if name == "shipped":
             fitted = fit_counts(counts, data, params)
             model = Model(fitted.model, {"version": "bench", "thresholds": fitted.thresholds})

@@ -31,7 +31,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from moderator.classifier import concepts
-from moderator.classifier.data import NEGATIVES, POSITIVE, Dataset, in_fold
+from moderator.classifier.data import NEGATIVES, POSITIVE, Dataset, in_fold, split_key
 from moderator.classifier.hashing import NgramSpec, count_matrix
 from moderator.classifier.metrics import recall_at_fpr, report
 from moderator.classifier.model import LinearNgramModel, tfidf_rows
@@ -65,6 +65,22 @@ class Params:
     #: Stance cue tokens (quoted and reported speech, imperatives, condemnation;
     #: `stance.py`); off as shipped (docs/classifier.md).
     stance: bool = False
+    #: Weight each (source, label) group's rows by n**-source_exponent, each label's total
+    #: weight kept: 0 is plain, 0.5 the square root (between plain and every source
+    #: equal), 1 every source equal within its label. Off (0) as shipped.
+    source_exponent: float = 0.0
+    #: Weight each training row by 1 / the number of training rows with its split key
+    #: (`data.split_key`: retweets and relinked copies of one text), each label's total
+    #: weight kept, so a text posted many times counts about once. Off as shipped.
+    near_dup: bool = False
+    #: With `nb_ratio`: scale by sign(r) * |r| ** nb_exponent; below 1 damps the ratio.
+    nb_exponent: float = 1.0
+    #: Word-block columns multiplied by this before the regression (folded into the
+    #: stored weights): the word block's penalty is C * word_scale**2, the characters' C.
+    word_scale: float = 1.0
+    #: Columns present in the training rows of fewer than this many sources are left out
+    #: of the regression (weight 0): a cue of one source alone. 1 (keep all) as shipped.
+    min_sources: int = 1
 
     @property
     def spec(self) -> NgramSpec:
@@ -81,7 +97,14 @@ class Params:
             del out["nb_ratio"]
         if not self.stance:
             del out["stance"]
+        for key in _OPTIONAL:  # off: absent, so the plain recipe's card reads as it did
+            if out[key] == Params.__dataclass_fields__[key].default:
+                del out[key]
         return out
+
+
+#: Params fields a card records only when they differ from the default (off).
+_OPTIONAL = ("source_exponent", "near_dup", "nb_exponent", "word_scale", "min_sources")
 
 
 def source_weights(sources: Sequence[str], labels: Sequence[str]) -> np.ndarray:
@@ -93,6 +116,29 @@ def source_weights(sources: Sequence[str], labels: Sequence[str]) -> np.ndarray:
         groups = Counter(src[in_label].tolist())
         for source, n in groups.items():
             weights[in_label & (src == source)] = 1.0 / (n * len(groups))
+    return weights
+
+
+def row_weights(texts: Sequence[str], sources: Sequence[str], labels: Sequence[str],
+                exponent: float = 0.0, near_dup: bool = False) -> np.ndarray:
+    """Per-row training weights: 1 / copies of the text (`near_dup`), times the
+    (source, label) group's size (copies counted once) to the power -`exponent`; then
+    scaled so every label keeps its row count as its total weight (the class balance
+    `class_weight="balanced"` sets stays as it was)."""
+    src, lab = np.asarray(sources), np.asarray(labels)
+    base = np.ones(len(src))
+    if near_dup:
+        keys = [split_key(t) for t in texts]
+        copies = Counter(keys)
+        base = 1.0 / np.array([copies[k] for k in keys], dtype=np.float64)
+    weights = base.copy()
+    for label in np.unique(lab):
+        in_label = lab == label
+        if exponent:
+            for source in np.unique(src[in_label]):
+                group = in_label & (src == source)
+                weights[group] *= base[group].sum() ** -exponent
+        weights[in_label] *= in_label.sum() / weights[in_label].sum()
     return weights
 
 
@@ -165,17 +211,45 @@ def nb_ratio(counts: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.nda
     return np.log((pos / pos.sum()) / (neg / neg.sum()))
 
 
+def sources_per_column(counts: sp.csr_matrix, sources: np.ndarray) -> np.ndarray:
+    """Per column: in how many distinct sources' rows it occurs."""
+    out = np.zeros(counts.shape[1], dtype=np.int64)
+    for source in np.unique(sources):
+        out += np.bincount(counts[sources == source].indices, minlength=counts.shape[1]) > 0
+    return out
+
+
+def column_scale(counts: sp.csr_matrix, y: np.ndarray, params: Params,
+                 sources: np.ndarray | None = None) -> np.ndarray | None:
+    """What every column is multiplied by before the regression (None: nothing)."""
+    scale = None
+    if params.nb_ratio:
+        scale = nb_ratio(counts, y)
+        if params.nb_exponent != 1.0:
+            scale = np.sign(scale) * np.abs(scale) ** params.nb_exponent
+    if params.word_scale != 1.0:
+        scale = np.ones(counts.shape[1]) if scale is None else scale
+        scale[:params.n_features] *= params.word_scale
+    if params.min_sources > 1:
+        if sources is None:
+            raise ValueError("min_sources needs the training rows' sources")
+        scale = np.ones(counts.shape[1]) if scale is None else scale
+        scale[sources_per_column(counts, sources) < params.min_sources] = 0.0
+    return scale
+
+
 def fit_linear(counts: sp.csr_matrix, y: np.ndarray, params: Params,
-               weights: np.ndarray | None = None) -> LinearNgramModel:
+               weights: np.ndarray | None = None,
+               sources: np.ndarray | None = None) -> LinearNgramModel:
     """IDF and logistic regression on raw counts; no calibration yet.
 
-    With `nb_ratio`, the regression sees every column scaled by its naive-Bayes ratio r
-    and learns w; the margin x.(r*w) is the same linear function of the TF-IDF row, so the
-    model stores r*w and scores exactly as a plain one.
+    With `nb_ratio` (or `word_scale`, `min_sources`), the regression sees every column
+    scaled by r and learns w; the margin x.(r*w) is the same linear function of the
+    TF-IDF row, so the model stores r*w and scores exactly as a plain one.
     """
     idf = idf_of(counts)
     X = tfidf_rows(counts, idf, params.n_features)
-    ratio = nb_ratio(counts, y) if params.nb_ratio else None
+    ratio = column_scale(counts, y, params, sources)
     if ratio is not None:
         X = X @ sp.diags(ratio)
     lr = LogisticRegression(C=params.C, class_weight="balanced", max_iter=params.max_iter)
@@ -207,11 +281,17 @@ def fit_counts(counts: sp.csr_matrix, data: Dataset, params: Params,
     labels = np.asarray(data.labels)
     sources = np.asarray(data.sources)
     y = (labels == POSITIVE).astype(int)
+    if params.source_balanced and (params.source_exponent or params.near_dup):
+        raise ValueError("source_balanced is its own weighting; use source_exponent=1.0")
     weights = source_weights(sources[tr].tolist(), labels[tr].tolist()) \
         if params.source_balanced else None
     if weights is not None:
         weights *= len(weights) / weights.sum()
-    linear = fit_linear(counts[tr], y[tr], params, weights)
+    if params.source_exponent or params.near_dup:
+        weights = row_weights([t for t, k in zip(data.texts, tr, strict=True) if k],
+                              sources[tr], labels[tr], params.source_exponent,
+                              params.near_dup)
+    linear = fit_linear(counts[tr], y[tr], params, weights, sources[tr])
     keep = val if train is None else (val & train)
     Xv = tfidf_rows(counts[keep], linear.idf, params.n_features)
     margins = Xv @ linear.coef.astype(np.float64) + linear.bias
