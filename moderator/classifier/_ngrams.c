@@ -251,6 +251,38 @@ static PyObject *as_bytearray(const Buffer *b) {
     return PyByteArray_FromStringAndSize(b->data ? b->data : "", (Py_ssize_t)(b->len * b->item));
 }
 
+/* The arguments both entry points share, checked (a Python error set and -1 if one is
+ * wrong), and the hashing parameters made from them. */
+static int make_params(Params *p, const Py_buffer *classes, PyObject *astral,
+                       unsigned long long n_features, int word_lo, int word_hi, int char_lo,
+                       int char_hi, unsigned long long base, unsigned long long pair,
+                       unsigned long long mix1, unsigned long long mix2,
+                       unsigned long long salt) {
+    if (classes->len != 0x10000) {
+        PyErr_SetString(PyExc_ValueError, "classes must be 65536 bytes");
+        return -1;
+    }
+    if (!PyCallable_Check(astral)) {
+        PyErr_SetString(PyExc_TypeError, "astral must be callable");
+        return -1;
+    }
+    if (n_features == 0 || (n_features & (n_features - 1)) || n_features > (1ULL << 30)) {
+        PyErr_SetString(PyExc_ValueError, "n_features must be a power of two up to 2**30");
+        return -1;
+    }
+    if (word_lo < 1 || word_hi > 2 || word_lo > word_hi
+            || char_lo < 1 || char_hi > MAX_CHAR_N || char_lo > char_hi) {
+        PyErr_SetString(PyExc_ValueError, "n-gram ranges out of bounds");
+        return -1;
+    }
+    Params made = {base, pair, mix1, mix2, salt, n_features - 1, n_features,
+                   word_lo, word_hi, char_lo, char_hi, {0}};
+    made.powers[0] = 1;
+    for (int k = 1; k < MAX_CHAR_N; k++) made.powers[k] = made.powers[k - 1] * base;
+    *p = made;
+    return 0;
+}
+
 PyDoc_STRVAR(count_rows_doc,
 "count_rows(texts, n_features, word_lo, word_hi, char_lo, char_hi, constants, classes, astral)\n"
 "--\n\n"
@@ -277,27 +309,10 @@ static PyObject *count_rows(PyObject *self, PyObject *args) {
     Buffer indptr = {NULL, 0, 0, sizeof(int64_t)};
     Buffer indices = {NULL, 0, 0, sizeof(int32_t)};
     Buffer counts = {NULL, 0, 0, sizeof(float)};
-    if (classes.len != 0x10000) {
-        PyErr_SetString(PyExc_ValueError, "classes must be 65536 bytes");
+    Params p;
+    if (make_params(&p, &classes, astral, n_features, word_lo, word_hi, char_lo, char_hi,
+                    base, pair, mix1, mix2, salt))
         goto done;
-    }
-    if (!PyCallable_Check(astral)) {
-        PyErr_SetString(PyExc_TypeError, "astral must be callable");
-        goto done;
-    }
-    if (n_features == 0 || (n_features & (n_features - 1)) || n_features > (1ULL << 30)) {
-        PyErr_SetString(PyExc_ValueError, "n_features must be a power of two up to 2**30");
-        goto done;
-    }
-    if (word_lo < 1 || word_hi > 2 || word_lo > word_hi
-            || char_lo < 1 || char_hi > MAX_CHAR_N || char_lo > char_hi) {
-        PyErr_SetString(PyExc_ValueError, "n-gram ranges out of bounds");
-        goto done;
-    }
-    Params p = {base, pair, mix1, mix2, salt, n_features - 1, n_features,
-                word_lo, word_hi, char_lo, char_hi, {0}};
-    p.powers[0] = 1;
-    for (int k = 1; k < MAX_CHAR_N; k++) p.powers[k] = p.powers[k - 1] * base;
     int bits = 1;
     while ((1ULL << bits) < 2 * n_features) bits++;
 
@@ -451,27 +466,10 @@ static PyObject *gram_spans(PyObject *self, PyObject *args) {
     Buffer cols = {NULL, 0, 0, sizeof(int64_t)};
     Buffer starts = {NULL, 0, 0, sizeof(int64_t)};
     Buffer ends = {NULL, 0, 0, sizeof(int64_t)};
-    if (classes.len != 0x10000) {
-        PyErr_SetString(PyExc_ValueError, "classes must be 65536 bytes");
+    Params p;
+    if (make_params(&p, &classes, astral, n_features, word_lo, word_hi, char_lo, char_hi,
+                    base, pair, mix1, mix2, salt))
         goto done;
-    }
-    if (!PyCallable_Check(astral)) {
-        PyErr_SetString(PyExc_TypeError, "astral must be callable");
-        goto done;
-    }
-    if (n_features == 0 || (n_features & (n_features - 1)) || n_features > (1ULL << 30)) {
-        PyErr_SetString(PyExc_ValueError, "n_features must be a power of two up to 2**30");
-        goto done;
-    }
-    if (word_lo < 1 || word_hi > 2 || word_lo > word_hi
-            || char_lo < 1 || char_hi > MAX_CHAR_N || char_lo > char_hi) {
-        PyErr_SetString(PyExc_ValueError, "n-gram ranges out of bounds");
-        goto done;
-    }
-    Params p = {base, pair, mix1, mix2, salt, n_features - 1, n_features,
-                word_lo, word_hi, char_lo, char_hi, {0}};
-    p.powers[0] = 1;
-    for (int k = 1; k < MAX_CHAR_N; k++) p.powers[k] = p.powers[k - 1] * base;
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     if (classify(text, (const unsigned char *)classes.buf, astral, &s, n)) goto done;
     int failed;
