@@ -35,6 +35,17 @@ def shared_data() -> Path:
     return path
 
 
+def shared_texts(folder: Path, every: int = 1, length: int | None = None) -> Iterator[str]:
+    """The text of every `every`-th row of each shared-data CSV in `folder` (cut to `length`
+    characters if given): the rows the exactness tests compare two code paths on."""
+    csv.field_size_limit(10_000_000)
+    for path in sorted(folder.glob("*.csv")):
+        with open(path, encoding="utf-8", newline="") as handle:
+            for i, row in enumerate(csv.DictReader(handle)):
+                if i % every == 0:
+                    yield row["text"][:length]
+
+
 def write_sample(shared: Path, out_dir: Path, per_label: int = PER_LABEL,
                  files: tuple[str, ...] = SAMPLE_FILES) -> list[Path]:
     """The first rows of each label of a few sources, as CSVs in the same format."""

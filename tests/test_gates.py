@@ -9,7 +9,6 @@ compared instead, so its score cannot differ either.
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
@@ -26,6 +25,7 @@ from moderator.policy.engine import CheckContext, verdict_of
 from moderator.policy.links import link_bound
 from moderator.text import _SPLIT, normalize_uncached
 from moderator.types import Comment
+from tests.conftest import shared_texts
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
@@ -117,14 +117,6 @@ def test_letter_join_gate_says_no_for_prose_and_yes_for_spaced_letters() -> None
 # -- every row and variant, gated against ungated ------------------------------------------
 
 
-def _rows() -> Iterator[str]:
-    csv.field_size_limit(10_000_000)
-    for path in sorted(DATA.glob("*.csv")):
-        with open(path, encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                yield row["text"]
-
-
 def _variants() -> Iterator[str]:
     sys.path.insert(0, str(REPO / "bench"))
     try:
@@ -166,4 +158,4 @@ def test_gates_are_exact_on_every_obfuscation_variant() -> None:
 @pytest.mark.skipif(not (DATA / "README.md").is_file(),
                     reason=f"labelled data not found at {DATA} (../shared/data)")
 def test_gates_are_exact_on_every_shared_data_row() -> None:
-    assert _assert_same(_rows()) > 100_000
+    assert _assert_same(shared_texts(DATA)) > 100_000

@@ -8,13 +8,11 @@ same normalised text, offsets and `joined` flag.
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ from hypothesis import strategies as st
 from moderator import _chars, _scan, gates
 from moderator.classifier.native import PURE_PYTHON_ENV
 from moderator.text import normalize_uncached
+from tests.conftest import shared_texts
 
 HERE = Path(__file__).resolve().parent
 COMPILED = _scan.compiled()
@@ -99,20 +98,11 @@ def test_normalizer_gives_the_same_text_either_way(text: str) -> None:
         _normalized_both_ways(text, monkeypatch)
 
 
-def _rows(shared_data: Path, every: int) -> Iterator[str]:
-    csv.field_size_limit(10_000_000)
-    for path in sorted(shared_data.glob("*.csv")):
-        with open(path, encoding="utf-8", newline="") as handle:
-            for i, row in enumerate(csv.DictReader(handle)):
-                if i % every == 0:
-                    yield row["text"]
-
-
 @needs_compiled
 def test_normalizer_is_the_same_either_way_on_shared_data_rows(
         shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     count = 0
-    for text in _rows(shared_data, every=25):
+    for text in shared_texts(shared_data, every=25):
         _normalized_both_ways(text, monkeypatch)
         count += 1
     assert count > 5_000
@@ -123,7 +113,7 @@ def test_normalizer_is_the_same_either_way_on_shared_data_rows(
 def test_normalizer_is_the_same_either_way_on_every_shared_data_row(
         shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     count = 0
-    for text in _rows(shared_data, every=1):
+    for text in shared_texts(shared_data, every=1):
         _normalized_both_ways(text, monkeypatch)
         _same_answers(text[:3000])
         count += 1

@@ -96,6 +96,12 @@ typedef struct {
     Buffer tmp;      /* uint32: radix sort's second array */
 } Scratch;
 
+static void scratch_init(Scratch *s) {
+    memset(s, 0, sizeof *s);
+    s->codes.item = s->padded.item = s->cols.item = s->tmp.item = sizeof(uint32_t);
+    s->classes.item = 1;
+}
+
 static void scratch_free(Scratch *s) {
     free(s->codes.data); free(s->classes.data); free(s->padded.data);
     free(s->cols.data); free(s->tmp.data);
@@ -303,9 +309,7 @@ static PyObject *count_rows(PyObject *self, PyObject *args) {
         return NULL;
     PyObject *result = NULL;
     Scratch s;
-    memset(&s, 0, sizeof s);
-    s.codes.item = s.padded.item = s.cols.item = s.tmp.item = sizeof(uint32_t);
-    s.classes.item = 1;
+    scratch_init(&s);
     Buffer indptr = {NULL, 0, 0, sizeof(int64_t)};
     Buffer indices = {NULL, 0, 0, sizeof(int32_t)};
     Buffer counts = {NULL, 0, 0, sizeof(float)};
@@ -460,9 +464,7 @@ static PyObject *gram_spans(PyObject *self, PyObject *args) {
         return NULL;
     PyObject *result = NULL;
     Scratch s;
-    memset(&s, 0, sizeof s);
-    s.codes.item = s.padded.item = s.cols.item = s.tmp.item = sizeof(uint32_t);
-    s.classes.item = 1;
+    scratch_init(&s);
     Buffer cols = {NULL, 0, 0, sizeof(int64_t)};
     Buffer starts = {NULL, 0, 0, sizeof(int64_t)};
     Buffer ends = {NULL, 0, 0, sizeof(int64_t)};

@@ -8,8 +8,6 @@ weights, spans, order), so no verdict's explanation changes.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,7 @@ from hypothesis import strategies as st
 from moderator.classifier import load_model, resolve_current
 from moderator.classifier.hashing import Grams, grams
 from moderator.classifier.model import Contribution, Model, _units, _words
+from tests.conftest import shared_texts
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data"
@@ -90,20 +89,11 @@ def test_explanation_of_repeated_words_and_ties(shipped: Model) -> None:
         _same(shipped, text, 12)
 
 
-def _rows(every: int) -> Iterator[str]:
-    csv.field_size_limit(10_000_000)
-    for path in sorted(DATA.glob("*.csv")):
-        with open(path, encoding="utf-8", newline="") as handle:
-            for i, row in enumerate(csv.DictReader(handle)):
-                if i % every == 0:
-                    yield row["text"][:1500]
-
-
 @pytest.mark.skipif(not (DATA / "README.md").is_file(),
                     reason=f"labelled data not found at {DATA} (../shared/data)")
 def test_explanation_is_the_running_sum_on_shared_data_rows(shipped: Model) -> None:
     count = 0
-    for text in _rows(every=50):
+    for text in shared_texts(DATA, every=50, length=1500):
         _same(shipped, text)
         count += 1
     assert count > 2_000
@@ -113,4 +103,5 @@ def test_explanation_is_the_running_sum_on_shared_data_rows(shipped: Model) -> N
 @pytest.mark.skipif(not (DATA / "README.md").is_file(),
                     reason=f"labelled data not found at {DATA} (../shared/data)")
 def test_explanation_is_the_running_sum_on_every_shared_data_row(shipped: Model) -> None:
-    assert sum(1 for text in _rows(every=1) if _same(shipped, text) is None) > 100_000
+    texts = shared_texts(DATA, every=1, length=1500)
+    assert sum(1 for text in texts if _same(shipped, text) is None) > 100_000

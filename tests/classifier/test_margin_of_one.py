@@ -8,8 +8,6 @@ shared-data rows, with the compiled counter and the numpy reference alike.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,7 @@ from hypothesis import strategies as st
 from moderator.classifier import load_model, resolve_current
 from moderator.classifier.model import Model, _sigmoid
 from moderator.classifier.native import PURE_PYTHON_ENV
+from tests.conftest import shared_texts
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data"
@@ -56,26 +55,17 @@ def test_generated_texts(shipped: Model, text: str) -> None:
     _same(shipped, text)
 
 
-def _rows(every: int) -> Iterator[str]:
-    csv.field_size_limit(10_000_000)
-    for path in sorted(DATA.glob("*.csv")):
-        with open(path, encoding="utf-8", newline="") as handle:
-            for i, row in enumerate(csv.DictReader(handle)):
-                if i % every == 0:
-                    yield row["text"]
-
-
 @pytest.mark.skipif(not (DATA / "README.md").is_file(),
                     reason=f"labelled data not found at {DATA} (../shared/data)")
 def test_shared_data_rows(shipped: Model) -> None:
-    assert sum(1 for text in _rows(every=20) if _same(shipped, text) is None) > 5_000
+    assert sum(1 for text in shared_texts(DATA, every=20) if _same(shipped, text) is None) > 5_000
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not (DATA / "README.md").is_file(),
                     reason=f"labelled data not found at {DATA} (../shared/data)")
 def test_every_shared_data_row(shipped: Model) -> None:
-    assert sum(1 for text in _rows(every=1) if _same(shipped, text) is None) > 100_000
+    assert sum(1 for text in shared_texts(DATA, every=1) if _same(shipped, text) is None) > 100_000
 
 
 @pytest.mark.skipif(not (DATA / "README.md").is_file(),
@@ -86,7 +76,7 @@ def test_one_comment_scores_as_its_row_of_a_pair(shipped: Model) -> None:
     from moderator.text import normalize
 
     count = 0
-    for text in _rows(every=8):
+    for text in shared_texts(DATA, every=8):
         normalized = normalize(text[:1500])
         pair = shipped.score([normalized.original, normalized.text])
         assert pair == [shipped.score([normalized.original])[0],
